@@ -1,0 +1,24 @@
+@{
+    RootModule           = 'OneStoreIap.dll'
+    ModuleVersion        = '0.0.0'  # stamped by build.ps1 from Directory.Build.props
+    GUID                 = '5b0f4d63-2f1e-4c7a-9d8e-6a3c1f0b7e21'
+    Author               = 'OneStoreIap contributors'
+    CompanyName          = 'OneStoreIap contributors'
+    Copyright            = '(c) OneStoreIap contributors. MIT License.'
+    Description          = 'PowerShell cmdlets for the ONE store IAP Server API v7: look up, acknowledge and consume purchases, cancel, reactivate and defer subscriptions, and list voided and unconfirmed purchases, with a local emulator for offline tests.'
+    CompatiblePSEditions = @('Core', 'Desktop')
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FunctionsToExport    = @()
+    CmdletsToExport      = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('ONEstore', 'IAP', 'InAppPurchase', 'Payments', 'Android', 'API', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
+            LicenseUri   = 'https://github.com/onestoreiap/OneStoreIap/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/onestoreiap/OneStoreIap'
+            ReleaseNotes = 'See CHANGELOG.md.'
+        }
+    }
+}

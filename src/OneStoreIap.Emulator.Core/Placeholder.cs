@@ -1,0 +1,1 @@
+namespace OneStoreIap.Emulator { internal static class Placeholder { } }

@@ -1,0 +1,1 @@
+namespace OneStoreIap.Engine { internal static class Placeholder { } }

@@ -1,0 +1,1 @@
+namespace OneStoreIap { internal static class Placeholder { } }
