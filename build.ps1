@@ -87,6 +87,13 @@ function Invoke-Build {
     Write-Host "Staged $StagePath"
 }
 
+function Get-Pwsh {
+    # The pwsh that runs this script (the local dotnet tool ships an apphost beside pwsh.dll).
+    $exe = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+    if (-not (Test-Path $exe)) { throw "No pwsh executable in $PSHOME." }
+    $exe
+}
+
 function Get-PesterModulePath {
     # Pester comes from NuGet (tests/tools restores it); nothing is fetched at test time.
     Invoke-Native dotnet @('restore', (Join-Path $Root 'tests' 'tools' 'TestTools.csproj'), '--nologo', '-v', 'quiet')
@@ -128,7 +135,7 @@ function Invoke-Test {
 
     Write-Host '== Pester (fresh pwsh, staged module)' -ForegroundColor Cyan
     $pesterResult = Join-Path $results 'pester.json'
-    $pwsh = (Get-Process -Id $PID).Path
+    $pwsh = Get-Pwsh
     & $pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests' 'pester' 'Invoke-PesterSuite.ps1') `
         -PesterPath (Get-PesterModulePath) -ModulePath (Join-Path $StagePath "$ModuleName.psd1") `
         -EmulatorPath (Join-Path $EmulatorPath 'OneStoreIap.Emulator.dll') -ResultPath $pesterResult -Filter $PesterFilter
@@ -146,7 +153,7 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
-    $pwsh = (Get-Process -Id $PID).Path
+    $pwsh = Get-Pwsh
     & $pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'examples' 'Invoke-Demo.ps1') `
         -ModulePath (Join-Path $StagePath "$ModuleName.psd1") -EmulatorPath (Join-Path $EmulatorPath 'OneStoreIap.Emulator.dll') `
         -OutputPath (Join-Path $Output 'demo')
@@ -157,7 +164,7 @@ function Invoke-Bench {
     Invoke-Build
     $bench = Join-Path $Root 'tests' 'bench' 'Invoke-Bench.ps1'
     if (-not (Test-Path $bench)) { throw 'Bench: the benchmark is not written yet (tests/bench/Invoke-Bench.ps1).' }
-    $pwsh = (Get-Process -Id $PID).Path
+    $pwsh = Get-Pwsh
     & $pwsh -NoProfile -NonInteractive -File $bench -Root $Root -ModulePath (Join-Path $StagePath "$ModuleName.psd1") `
         -EmulatorPath (Join-Path $EmulatorPath 'OneStoreIap.Emulator.dll') -OutputPath (Join-Path $Output 'bench') -Scale $Scale -Configuration $Configuration
     if ($LASTEXITCODE -ne 0) { throw "The benchmark failed with exit code $LASTEXITCODE." }

@@ -18,9 +18,11 @@ Import-Module $PesterPath -Force
 $env:ONESTOREIAP_TEST_MODULE = (Resolve-Path $ModulePath).Path
 $env:ONESTOREIAP_TEST_EMULATOR = (Resolve-Path $EmulatorPath).Path
 
-$paths = Get-ChildItem $PSScriptRoot -Filter '*.Tests.ps1' -Recurse | Where-Object { -not $Filter -or $_.Name -like "*$Filter*" }
+$paths = @(Get-ChildItem $PSScriptRoot -Filter '*.Tests.ps1' -Recurse |
+    Where-Object { -not $Filter -or $_.Name -like "*$Filter*" } | ForEach-Object FullName)
+if (-not $paths) { throw "No Pester test file matches '$Filter' under $PSScriptRoot." }
 $config = New-PesterConfiguration
-$config.Run.Path = @($paths.FullName)
+$config.Run.Path = $paths
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Normal'
 $config.TestResult.Enabled = $true
