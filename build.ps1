@@ -81,6 +81,13 @@ function Invoke-Build {
         }
     }
 
+    # Help: MAML and about topic generated from docs/en-US (the build's own generator; platyPS is not at hand).
+    $helpBuilder = Join-Path $Root 'build' 'HelpBuilder.psm1'
+    if (Test-Path $helpBuilder) {
+        Import-Module $helpBuilder -Force
+        ConvertTo-MamlHelp -Path (Join-Path $Root 'docs' 'en-US') -ModuleName $ModuleName -OutputPath (Join-Path $StagePath 'en-US')
+    }
+
     # The standalone emulator program, for the tests, the demo and the benchmark.
     if (Test-Path $EmulatorPath) { Remove-Item -Recurse -Force $EmulatorPath }
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src' 'OneStoreIap.Emulator' 'OneStoreIap.Emulator.csproj'), '-c', $Configuration, '-o', $EmulatorPath, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
