@@ -177,12 +177,33 @@ function Invoke-Bench {
     if ($LASTEXITCODE -ne 0) { throw "The benchmark failed with exit code $LASTEXITCODE." }
 }
 
+function Use-LocalRepository {
+    # Runs $Script with a temporary PSResourceGet file repository at $Path registered as $Name; always unregisters it.
+    param([string] $Name, [string] $Path, [scriptblock] $Script)
+    $null = New-Item -ItemType Directory -Force $Path
+    Register-PSResourceRepository -Name $Name -Uri $Path -Trusted -Force
+    try { & $Script } finally { Unregister-PSResourceRepository -Name $Name -ErrorAction SilentlyContinue }
+}
+
 function Invoke-Package {
-    throw 'Package: not built yet; it will produce the Gallery .nupkg with Publish-PSResource to a local repository.'
+    Invoke-Build
+    # The .nupkg the Gallery takes, made the way the Gallery makes it: Publish-PSResource to a local file repository.
+    $packagePath = Join-Path $Output 'package'
+    if (Test-Path $packagePath) { Remove-Item -Recurse -Force $packagePath }
+    $null = Test-ModuleManifest -Path (Join-Path $StagePath "$ModuleName.psd1")
+    Use-LocalRepository -Name "$ModuleName-build-$PID" -Path $packagePath -Script {
+        Publish-PSResource -Path $StagePath -Repository "$ModuleName-build-$PID"
+    }
+    $nupkg = Get-ChildItem $packagePath -Filter '*.nupkg' | Select-Object -First 1
+    if (-not $nupkg) { throw "Publish-PSResource produced no .nupkg in $packagePath." }
+    Write-Host "Package: $($nupkg.FullName)"
 }
 
 function Invoke-Publish {
-    throw 'Publish: not built yet; it will push the package to the PowerShell Gallery with -ApiKey.'
+    if (-not $ApiKey) { throw 'Publish needs -ApiKey <PowerShell Gallery API key>.' }
+    Invoke-Package
+    Publish-PSResource -Path $StagePath -Repository PSGallery -ApiKey $ApiKey
+    Write-Host "Published $ModuleName $Version to the PowerShell Gallery."
 }
 
 function Invoke-Clean {
