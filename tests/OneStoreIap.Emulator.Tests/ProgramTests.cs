@@ -47,6 +47,16 @@ namespace OneStoreIap.Emulator.Tests
                     new System.Collections.Generic.KeyValuePair<string, string>("client_secret", "sample-client-secret-0000"),
                 }));
                 Assert.Contains("\"expires_in\":120", await token.Content.ReadAsStringAsync());
+
+                if (!OperatingSystem.IsWindows())
+                {
+                    // SIGTERM stops it cleanly
+                    using var kill = Process.Start("kill", "-TERM " + process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))!;
+                    await kill.WaitForExitAsync();
+                    var exited = process.WaitForExitAsync();
+                    Assert.True(await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(15))) == exited, "still running after SIGTERM");
+                    Assert.Equal(0, process.ExitCode);
+                }
             }
             finally
             {
