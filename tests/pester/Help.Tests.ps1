@@ -26,6 +26,15 @@ BeforeAll {
     $script:DocsPath = Join-Path $PSScriptRoot '..' '..' 'docs' 'en-US'
     $script:Common = [System.Management.Automation.Cmdlet]::CommonParameters
 
+    function Get-HelpParameter {
+        # Get-Help's parameter entries; a cmdlet without parameters has none (and no 'parameter' property at all).
+        param($Help)
+        $parameters = $Help.PSObject.Properties['parameters']
+        if (-not $parameters -or -not $parameters.Value) { return }
+        $entries = $parameters.Value.PSObject.Properties['parameter']
+        if ($entries) { @($entries.Value) | Where-Object { $_ } }
+    }
+
     function Get-DocumentedParameter {
         # The parameters a user can use: the common ones are described once by CommonParameters; DontShow ones are
         # plumbing (the whole pipeline object kept as an error target) and not part of the documented surface.
@@ -68,7 +77,7 @@ Describe 'Help of <Name>' -ForEach $Cmdlets {
 
     It 'describes every parameter' {
         $helpParameters = @{}
-        foreach ($p in @($Help.parameters.parameter | Where-Object { $_ })) { $helpParameters[$p.name] = $p }
+        foreach ($p in Get-HelpParameter $Help) { $helpParameters[$p.name] = $p }
         foreach ($p in $RealParameters) {
             $helpParameters.ContainsKey($p.Name) | Should -BeTrue -Because "-$($p.Name) is a parameter of $Name"
             (($helpParameters[$p.Name].description | ForEach-Object Text) -join '') | Should -Match '\w{3,}' -Because "-$($p.Name) needs a description"
@@ -86,11 +95,13 @@ Describe 'Help of <Name>' -ForEach $Cmdlets {
     }
 
     It 'has a Markdown parameter list that matches the real parameters: none missing, none extra' {
-        $documented = @($Page.Parameters | ForEach-Object Name) | Sort-Object
-        $real = @($RealParameters | ForEach-Object Name) | Sort-Object
-        Compare-Object $real $documented | ForEach-Object {
-            if ($_.SideIndicator -eq '<=') { "-$($_.InputObject) is not documented" } else { "-$($_.InputObject) is documented but is not a parameter" }
-        } | Should -BeNullOrEmpty
+        $documented = @($Page.Parameters | ForEach-Object Name)
+        $real = @($RealParameters | ForEach-Object Name)
+        $differences = @(
+            $real | Where-Object { $_ -notin $documented } | ForEach-Object { "-$_ is not documented" }
+            $documented | Where-Object { $_ -notin $real } | ForEach-Object { "-$_ is documented but is not a parameter" }
+        )
+        $differences | Should -BeNullOrEmpty
         $Page.CommonParameters | Should -BeTrue -Because 'the page has a ### CommonParameters section'
     }
 
@@ -128,9 +139,10 @@ Describe 'Help of <Name>' -ForEach $Cmdlets {
     }
 
     It 'has a Markdown SYNTAX section with the real parameter sets' {
-        $real = @($Command.ParameterSets | ForEach-Object Name | ForEach-Object { if ($_ -eq '__AllParameterSets') { '__AllParameterSets' } else { $_ } }) | Sort-Object
-        if ($Command.ParameterSets.Count -eq 1) { $real = @('__AllParameterSets') }
-        $documented = @($Page.Syntax | ForEach-Object Name) | Sort-Object
+        # A cmdlet with one parameter set has a lone SYNTAX block, whatever that set is called.
+        $real = @(@($Command.ParameterSets | ForEach-Object Name) | Sort-Object)
+        if ($real.Count -eq 1) { $real = @('__AllParameterSets') }
+        $documented = @(@($Page.Syntax | ForEach-Object Name) | Sort-Object)
         if ($documented.Count -eq 1) { $documented = @('__AllParameterSets') }
         $documented | Should -Be $real
         if ($Command.ParameterSets.Count -gt 1) {

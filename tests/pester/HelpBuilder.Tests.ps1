@@ -390,7 +390,8 @@ function Clear-Widget {
         @($ClearHelp.syntax.syntaxItem).Count | Should -Be 1
         @($ClearHelp.syntax.syntaxItem.parameter | ForEach-Object name) | Should -Be @('Force')
         $ClearHelp.inputTypes.inputType.type.name | Should -BeExactly 'None'
-        @($ClearHelp.relatedLinks.navigationLink | Where-Object { $_.linkText -or $_.uri }).Count | Should -Be 0
+        $Xml.SelectNodes("//command:command[command:details/command:name='Clear-Widget']/command:relatedLinks/maml:navigationLink", $NsMgr).Count |
+            Should -Be 0
     }
 
     It 'writes the about topic as plain text that Get-Help finds' {
