@@ -155,3 +155,69 @@ namespace OneStoreIap.Engine.Tests
         }
     }
 }
+
+namespace OneStoreIap.Engine.Tests
+{
+    public class AlreadyAppliedTests
+    {
+        [Fact]
+        public async Task AConsumeWhoseReplyWasLostIsReportedAsAlreadyApplied()
+        {
+            int consumes = 0;
+            var handler = new TestHandler
+            {
+                Api = r =>
+                {
+                    if (r.Method == "GET") return Task.FromResult(TestHandler.Json(200, "{\"consumptionState\":1,\"acknowledgeState\":1}"));
+                    // The first consume is applied, but its reply is lost; the retry meets InvalidConsumeState.
+                    if (++consumes == 1) throw new System.Net.Http.HttpRequestException("Connection reset by peer");
+                    return Task.FromResult(TestHandler.Error(409, "InvalidConsumeState"));
+                },
+            };
+            using var client = TestClient.Create(handler);
+
+            OperationReply reply = await client.ConsumeAsync("p", "T", null);
+
+            Assert.True(reply.AlreadyApplied);
+            Assert.Equal("Success", reply.Code);
+            Assert.Equal(2, consumes);
+        }
+
+        [Fact]
+        public async Task WithoutAnAmbiguousAttemptInvalidConsumeStateStaysAnError()
+        {
+            var handler = new TestHandler
+            {
+                Api = r => Task.FromResult(r.Method == "GET"
+                    ? TestHandler.Json(200, "{\"consumptionState\":1}")
+                    : TestHandler.Error(409, "InvalidConsumeState")),
+            };
+            using var client = TestClient.Create(handler);
+
+            var e = await Assert.ThrowsAsync<OneStoreApiException>(() => client.ConsumeAsync("p", "T", null));
+
+            Assert.Equal("InvalidConsumeState", e.Code);
+            Assert.Single(handler.ApiRequests);
+        }
+
+        [Fact]
+        public async Task AnAcknowledgeWhoseReplyWasLostIsReportedAsAlreadyApplied()
+        {
+            int acks = 0;
+            var handler = new TestHandler
+            {
+                Api = r =>
+                {
+                    if (r.Method == "GET") return Task.FromResult(TestHandler.Json(200, "{\"acknowledgeState\":1}"));
+                    if (++acks == 1) throw new System.Net.Http.HttpRequestException("Connection reset by peer");
+                    return Task.FromResult(TestHandler.Error(409, "InvalidPurchaseState"));
+                },
+            };
+            using var client = TestClient.Create(handler);
+
+            OperationReply reply = await client.AcknowledgeAsync("p", "T", null);
+
+            Assert.True(reply.AlreadyApplied);
+        }
+    }
+}
