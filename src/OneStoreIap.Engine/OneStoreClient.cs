@@ -13,8 +13,6 @@ using System.Text.Json.Serialization.Metadata;
 using System.Threading;
 using System.Threading.Tasks;
 using OneStoreIap.Engine.Json;
-using Polly;
-using Polly.Retry;
 
 namespace OneStoreIap.Engine
 {
@@ -37,7 +35,6 @@ namespace OneStoreIap.Engine
         private readonly HttpClient _http;
         private readonly TokenSlot _tokens;
         private readonly TimeProvider _time;
-        private readonly ResiliencePipeline _retry;
         private readonly string _origin;
         private readonly string _basePath;
         private readonly string _escapedClientId;
@@ -64,7 +61,6 @@ namespace OneStoreIap.Engine
                 // Timeouts are per attempt, in SendOnceAsync, so that they are retried and reported as such.
                 Timeout = Timeout.InfiniteTimeSpan,
             };
-            _retry = BuildRetryPipeline(options);
         }
 
         public string ClientId => _options.ClientId;
@@ -102,38 +98,43 @@ namespace OneStoreIap.Engine
             return handler;
         }
 
-        private ResiliencePipeline BuildRetryPipeline(OneStoreClientOptions options)
+        /// <summary>
+        /// Runs <paramref name="attempt"/> and retries transient failures only (503, 500, 502, 504, 429, network failures
+        /// and timeouts), up to MaxRetryCount times, waiting base delay x 2^n with full jitter (capped), or what
+        /// Retry-After asks within the cap. Every wait is cancellable. (A hand loop rather than Polly for now: Polly's
+        /// netstandard build needs Microsoft.Bcl.AsyncInterfaces, which clashes with the copy PowerShell 7 loads first
+        /// until the engine's dependencies load in their own context; Task.Delay for the same reason, as
+        /// TimeProvider's timers need it too.)
+        /// </summary>
+        private async Task<byte[]> WithRetriesAsync(Func<CancellationToken, Task<byte[]>> attempt, CancellationToken cancellationToken)
         {
-            var builder = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider };
-            if (options.MaxRetryCount > 0)
+            for (int retry = 0; ; retry++)
             {
-                builder.AddRetry(new RetryStrategyOptions
+                try
                 {
-                    // Only the transient failures: 503, 500, 502, 504, 429, network failures and timeouts.
-                    ShouldHandle = new PredicateBuilder().Handle<OneStoreApiException>(e => e.IsTransient),
-                    MaxRetryAttempts = options.MaxRetryCount,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = options.RetryBaseDelay,
-                    MaxDelay = options.RetryMaxDelay,
-                    DelayGenerator = args =>
-                    {
-                        // Honour Retry-After, within the longest delay we are willing to wait.
-                        if (args.Outcome.Exception is OneStoreApiException { RetryAfter: TimeSpan after })
-                        {
-                            TimeSpan capped = after < options.RetryMaxDelay ? after : options.RetryMaxDelay;
-                            return new ValueTask<TimeSpan?>(capped);
-                        }
-                        return new ValueTask<TimeSpan?>((TimeSpan?)null);
-                    },
-                    OnRetry = _ =>
-                    {
-                        Interlocked.Increment(ref _retries);
-                        return default;
-                    },
-                });
+                    return await attempt(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OneStoreApiException e) when (e.IsTransient && retry < _options.MaxRetryCount && !cancellationToken.IsCancellationRequested)
+                {
+                    TimeSpan delay = RetryDelay(retry, e.RetryAfter);
+                    Interlocked.Increment(ref _retries);
+                    if (delay > TimeSpan.Zero)
+                        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                }
             }
-            return builder.Build();
+        }
+
+        private static readonly Random Jitter = new Random();
+
+        internal TimeSpan RetryDelay(int retry, TimeSpan? retryAfter)
+        {
+            TimeSpan max = _options.RetryMaxDelay;
+            if (retryAfter is TimeSpan after) return after < max ? after : max;
+            double ceiling = Math.Min(max.TotalMilliseconds, _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, retry));
+            double sample;
+            lock (Jitter) sample = Jitter.NextDouble();
+            // Half fixed, half random: spreads retries of many concurrent calls without ever waiting almost nothing.
+            return TimeSpan.FromMilliseconds(ceiling / 2 + ceiling / 2 * sample);
         }
 
         // ---- Tokens ----------------------------------------------------------------------------------------------
@@ -155,9 +156,7 @@ namespace OneStoreIap.Engine
         private async Task<AccessTokenInfo> IssueTokenWithRetriesAsync(Action<OneStoreRequestLog>? log, CancellationToken cancellationToken)
         {
             var call = new CallState(HttpMethod.Post, "/v7/oauth/token", log);
-            byte[] body = await _retry.ExecuteAsync(
-                static async (state, ct) => await state.self.SendOnceAsync(state.call, null, ct).ConfigureAwait(false),
-                (self: this, call), cancellationToken).ConfigureAwait(false);
+            byte[] body = await WithRetriesAsync(ct => SendOnceAsync(call, null, ct), cancellationToken).ConfigureAwait(false);
 
             TokenReply? reply = Deserialize(body, OneStoreJsonContext.Default.TokenReply, call);
             if (reply == null || string.IsNullOrEmpty(reply.AccessToken))
@@ -320,7 +319,32 @@ namespace OneStoreIap.Engine
             {
                 Body = PayloadBody(developerPayload),
             };
-            return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OneStoreApiException e) when (call.Ambiguous && e.Kind == OneStoreErrorKind.Api && e.HttpStatus == 409)
+            {
+                // An earlier attempt whose reply was lost may have applied it: if the purchase is acknowledged now, that
+                // attempt did, and the change is reported as done rather than as a conflict.
+                if (await IsAcknowledgedAsync(productId, purchaseToken, call.Log, cancellationToken).ConfigureAwait(false))
+                    return new OperationReply(OneStoreErrorCodes.Success, "Already acknowledged by an earlier attempt whose reply was lost.", alreadyApplied: true);
+                throw;
+            }
+        }
+
+        private async Task<bool> IsAcknowledgedAsync(string productId, string purchaseToken, Action<OneStoreRequestLog>? log, CancellationToken cancellationToken)
+        {
+            try
+            {
+                InAppPurchaseDetails inApp = await GetInAppPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
+                return inApp.AcknowledgeState == 1 || inApp.ConsumptionState == 1;
+            }
+            catch (OneStoreApiException e) when (e.Code == OneStoreErrorCodes.NoSuchData)
+            {
+                RecurringPurchaseDetails auto = await GetRecurringPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
+                return auto.AcknowledgeState == 1;
+            }
         }
 
         /// <summary>consumePurchase: POST /v7/apps/{clientId}/purchases/inapp/products/{productId}/{purchaseToken}/consume.</summary>
@@ -334,7 +358,18 @@ namespace OneStoreIap.Engine
             {
                 Body = PayloadBody(developerPayload),
             };
-            return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OneStoreApiException e) when (call.Ambiguous && e.Code == OneStoreErrorCodes.InvalidConsumeState)
+            {
+                // Without an earlier ambiguous attempt InvalidConsumeState stays an error; with one, check who consumed it.
+                InAppPurchaseDetails now = await GetInAppPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
+                if (now.ConsumptionState == 1)
+                    return new OperationReply(OneStoreErrorCodes.Success, "Already consumed by an earlier attempt whose reply was lost.", alreadyApplied: true);
+                throw;
+            }
         }
 
         /// <summary>cancelRecurringPurchase (Auto) or cancelSubscription (Subscription).</summary>
@@ -525,10 +560,8 @@ namespace OneStoreIap.Engine
             }
         }
 
-        private async Task<byte[]> SendWithRetriesAsync(CallState call, AccessTokenInfo token, CancellationToken cancellationToken) =>
-            await _retry.ExecuteAsync(
-                static async (state, ct) => await state.self.SendOnceAsync(state.call, state.token, ct).ConfigureAwait(false),
-                (self: this, call, token), cancellationToken).ConfigureAwait(false);
+        private Task<byte[]> SendWithRetriesAsync(CallState call, AccessTokenInfo token, CancellationToken cancellationToken) =>
+            WithRetriesAsync(ct => SendOnceAsync(call, token, ct), cancellationToken);
 
         private HttpRequestMessage CreateApiRequest(CallState call, AccessTokenInfo token)
         {
@@ -596,6 +629,7 @@ namespace OneStoreIap.Engine
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 failureCode = OneStoreErrorCodes.RequestTimeout;
+                call.Ambiguous = true;
                 throw new OneStoreApiException(OneStoreErrorKind.Timeout, OneStoreErrorCodes.RequestTimeout,
                     $"{call.Method} {call.Path} got no reply within {_options.RequestTimeout.TotalSeconds:0.###} s.", status)
                 {
@@ -606,6 +640,7 @@ namespace OneStoreIap.Engine
             {
                 failureCode = OneStoreErrorCodes.NetworkError;
                 bool refused = FindSocketError(e) == SocketError.ConnectionRefused;
+                if (!refused || sent) call.Ambiguous = true;
                 throw new OneStoreApiException(OneStoreErrorKind.Network, OneStoreErrorCodes.NetworkError,
                     $"{call.Method} {call.Path} failed without a reply: {Sanitize(Innermost(e).Message, 200)}", status, null, e)
                 {
@@ -835,6 +870,9 @@ namespace OneStoreIap.Engine
             public byte[]? Body { get; set; }
             public byte[]? SensitiveBody { get; set; }
             public int Attempts;
+
+            /// <summary>An attempt failed in a way that may have reached the server (timeout, reset after sending).</summary>
+            public bool Ambiguous { get; set; }
         }
     }
 }
