@@ -63,13 +63,17 @@ function Invoke-Build {
     if (Test-Path $StagePath) { Remove-Item -Recurse -Force $StagePath }
     $null = New-Item -ItemType Directory -Force $StagePath
 
-    # The cmdlet assembly and, beside it, the engine with every third-party dependency (publish resolves them).
+    # The cmdlet assembly at the module root; the engine and every third-party dependency (publish resolves them) in
+    # dependencies/, where the module's own load context (PowerShell 7) or resolve handler (Windows PowerShell) finds
+    # them apart from other modules' copies.
     $publish = Join-Path $Output 'obj' 'module-publish'
     if (Test-Path $publish) { Remove-Item -Recurse -Force $publish }
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src' $ModuleName "$ModuleName.csproj"), '-c', $Configuration, '-o', $publish, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
-    Get-ChildItem $publish -File | Where-Object { $_.Extension -in '.dll' } |
+    $dependencies = Join-Path $StagePath 'dependencies'
+    $null = New-Item -ItemType Directory -Force $dependencies
+    Get-ChildItem $publish -File -Filter '*.dll' |
         Where-Object { $_.Name -notlike 'System.Management.Automation*' } |
-        Copy-Item -Destination $StagePath
+        ForEach-Object { Copy-Item $_.FullName -Destination ($_.Name -eq "$ModuleName.dll" ? $StagePath : $dependencies) }
 
     # Manifest, formats, help: stamped with the one version from Directory.Build.props.
     Get-ChildItem (Join-Path $Root 'module') -File | ForEach-Object {
