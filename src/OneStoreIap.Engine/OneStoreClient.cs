@@ -13,6 +13,8 @@ using System.Text.Json.Serialization.Metadata;
 using System.Threading;
 using System.Threading.Tasks;
 using OneStoreIap.Engine.Json;
+using Polly;
+using Polly.Retry;
 
 namespace OneStoreIap.Engine
 {
@@ -35,6 +37,7 @@ namespace OneStoreIap.Engine
         private readonly HttpClient _http;
         private readonly TokenSlot _tokens;
         private readonly TimeProvider _time;
+        private readonly ResiliencePipeline _retry;
         private readonly string _origin;
         private readonly string _basePath;
         private readonly string _escapedClientId;
@@ -61,6 +64,7 @@ namespace OneStoreIap.Engine
                 // Timeouts are per attempt, in SendOnceAsync, so that they are retried and reported as such.
                 Timeout = Timeout.InfiniteTimeSpan,
             };
+            _retry = BuildRetryPipeline(options);
         }
 
         public string ClientId => _options.ClientId;
@@ -99,43 +103,45 @@ namespace OneStoreIap.Engine
         }
 
         /// <summary>
-        /// Runs <paramref name="attempt"/> and retries transient failures only (503, 500, 502, 504, 429, network failures
-        /// and timeouts), up to MaxRetryCount times, waiting base delay x 2^n with full jitter (capped), or what
-        /// Retry-After asks within the cap. Every wait is cancellable. (A hand loop rather than Polly for now: Polly's
-        /// netstandard build needs Microsoft.Bcl.AsyncInterfaces, which clashes with the copy PowerShell 7 loads first
-        /// until the engine's dependencies load in their own context; Task.Delay for the same reason, as
-        /// TimeProvider's timers need it too.)
+        /// The retry pipeline around every attempt (Polly): transient failures only (503, 500, 502, 504, 429, network
+        /// failures and per-attempt timeouts, as <see cref="OneStoreApiException.IsTransient"/> says), up to
+        /// MaxRetryCount times, waiting base delay x 2^n with jitter, capped at RetryMaxDelay; a Retry-After from the
+        /// server is honoured within the same cap. Waits run on the connection's TimeProvider, so tests use a fake clock,
+        /// and are cancelled by the caller's token (Ctrl+C).
         /// </summary>
-        private async Task<byte[]> WithRetriesAsync(Func<CancellationToken, Task<byte[]>> attempt, CancellationToken cancellationToken)
+        private ResiliencePipeline BuildRetryPipeline(OneStoreClientOptions options)
         {
-            for (int retry = 0; ; retry++)
+            var builder = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider };
+            if (options.MaxRetryCount > 0)
             {
-                try
+                TimeSpan maxDelay = options.RetryMaxDelay > TimeSpan.Zero ? options.RetryMaxDelay : TimeSpan.FromSeconds(30);
+                builder.AddRetry(new RetryStrategyOptions
                 {
-                    return await attempt(cancellationToken).ConfigureAwait(false);
-                }
-                catch (OneStoreApiException e) when (e.IsTransient && retry < _options.MaxRetryCount && !cancellationToken.IsCancellationRequested)
-                {
-                    TimeSpan delay = RetryDelay(retry, e.RetryAfter);
-                    Interlocked.Increment(ref _retries);
-                    if (delay > TimeSpan.Zero)
-                        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                }
+                    ShouldHandle = new PredicateBuilder().Handle<OneStoreApiException>(e => e.IsTransient),
+                    MaxRetryAttempts = options.MaxRetryCount,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = options.RetryBaseDelay,
+                    MaxDelay = maxDelay,
+                    DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfterDelay(args.Outcome.Exception, maxDelay)),
+                    OnRetry = _ =>
+                    {
+                        Interlocked.Increment(ref _retries);
+                        return default;
+                    },
+                });
             }
+            return builder.Build();
         }
 
-        private static readonly Random Jitter = new Random();
+        /// <summary>What the server's Retry-After asks, within the longest wait we accept; null lets the backoff decide.</summary>
+        internal static TimeSpan? RetryAfterDelay(Exception? failure, TimeSpan maxDelay) =>
+            failure is OneStoreApiException { RetryAfter: TimeSpan after } ? (after < maxDelay ? after : maxDelay) : null;
 
-        internal TimeSpan RetryDelay(int retry, TimeSpan? retryAfter)
-        {
-            TimeSpan max = _options.RetryMaxDelay;
-            if (retryAfter is TimeSpan after) return after < max ? after : max;
-            double ceiling = Math.Min(max.TotalMilliseconds, _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, retry));
-            double sample;
-            lock (Jitter) sample = Jitter.NextDouble();
-            // Half fixed, half random: spreads retries of many concurrent calls without ever waiting almost nothing.
-            return TimeSpan.FromMilliseconds(ceiling / 2 + ceiling / 2 * sample);
-        }
+        private async Task<byte[]> WithRetriesAsync(Func<CancellationToken, Task<byte[]>> attempt, CancellationToken cancellationToken) =>
+            await _retry.ExecuteAsync(
+                static async (send, ct) => await send(ct).ConfigureAwait(false),
+                attempt, cancellationToken).ConfigureAwait(false);
 
         // ---- Tokens ----------------------------------------------------------------------------------------------
 
