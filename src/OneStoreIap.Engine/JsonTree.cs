@@ -29,7 +29,7 @@ namespace OneStoreIap.Engine
         };
 
         /// <summary>Parses JSON text into plain values; throws <see cref="JsonException"/> on malformed text.</summary>
-        public static object? Parse(ReadOnlyMemory<byte> utf8)
+        public static object? Parse(byte[] utf8)
         {
             using JsonDocument document = JsonDocument.Parse(utf8);
             return Convert(document.RootElement);
