@@ -107,7 +107,7 @@ Describe 'Get-OneStoreConnection' {
             ($shown | Format-List * | Out-String)
             ($shown | Format-Table * | Out-String)
             ($shown | ConvertTo-Json -Depth 5)
-            ($shown | Export-Clixml -Path (Join-Path $TestDrive 'conn.xml') -Depth 5; Get-Content -Raw (Join-Path $TestDrive 'conn.xml'))
+            $($shown | Export-Clixml -Path (Join-Path $TestDrive 'conn.xml') -Depth 5; Get-Content -Raw (Join-Path $TestDrive 'conn.xml'))
             $shown.ToString()
         ) -join "`n"
         $renderings | Should -Not -BeLike "*$($app.ClientSecret)*"
