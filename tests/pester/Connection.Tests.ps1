@@ -98,9 +98,7 @@ Describe 'Get-OneStoreConnection' {
 
     It 'never shows the client secret or any access token, however it is rendered' {
         $shown = Get-OneStoreConnection
-        $tokens = @((Invoke-EmulatorControl -Emulator $emu -Path 'tokens') | ForEach-Object {
-                if ($_ -is [string]) { $_ } elseif ($_.PSObject.Properties['accessToken']) { $_.accessToken } elseif ($_.PSObject.Properties['access_token']) { $_.access_token } else { $_.token }
-            }) | Where-Object { $_ }
+        $tokens = @((Invoke-EmulatorControl -Emulator $emu -Path 'tokens').tokens.accessToken) | Where-Object { $_ }
         $tokens | Should -Not -BeNullOrEmpty -Because 'the emulator lists the tokens it issued'
 
         $renderings = @(
