@@ -112,7 +112,7 @@ Describe 'Get-OneStoreConnection' {
         foreach ($token in $tokens) {
             $renderings | Should -Not -BeLike "*$token*"
         }
-        $shown.PSObject.Properties.Name | Should -Not -Match 'Secret|AccessToken|^Token$'
+        @($shown.PSObject.Properties.Name) -match 'Secret|AccessToken|^Token$' | Should -BeNullOrEmpty
     }
 }
 
