@@ -69,8 +69,8 @@ Describe 'Connect-OneStore' {
         $command = Get-Command Connect-OneStore
         $environment = $command.Parameters['Environment']
         $environment | Should -Not -BeNullOrEmpty
-        $values = $environment.Attributes.Where({ $_ -is [System.Management.Automation.ValidateSetAttribute] }).ValidValues
-        if (-not $values) { $values = [enum]::GetNames($environment.ParameterType) }
+        $validateSet = @($environment.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] })
+        $values = if ($validateSet) { $validateSet[0].ValidValues } else { [enum]::GetNames($environment.ParameterType) }
         $values | Should -Contain 'Commercial'
         $values | Should -Contain 'Sandbox'
         # -Environment and -BaseUri never appear together in one parameter set.
@@ -127,12 +127,17 @@ Describe 'Disconnect-OneStore' {
         $err.FullyQualifiedErrorId | Should -BeExactly 'NotConnected,OneStoreIap.Commands.GetOneStorePurchaseCommand'
     }
 
-    It 'leaves an explicitly held connection usable' {
+    It 'closes only the default connection: another one held in a variable stays usable' {
         $held = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru
+        $default = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru
         Disconnect-OneStore
         $purchase = New-TestPurchase -Emulator $emu -App $app
         (Get-OneStorePurchase -ProductId $purchase.productId -PurchaseToken $purchase.purchaseToken -Connection $held).PurchaseToken |
             Should -BeExactly $purchase.purchaseToken
+        # The disconnected one says so instead of calling the API.
+        $err = Get-ThrownError { Get-OneStorePurchase -ProductId $purchase.productId -PurchaseToken $purchase.purchaseToken -Connection $default -ErrorAction Stop }
+        $err | Should -Not -BeNullOrEmpty
+        $err.Exception.Message | Should -Match 'Connect-OneStore'
     }
 }
 
