@@ -31,6 +31,9 @@ Describe 'Output order under concurrency' {
 
         $out = $items | Get-OneStorePurchase -Connection $conn -ThrottleLimit 8
 
+        # The emulator logs each request as its reply goes out: prove the replies really came back out of order.
+        $replied = @(Get-EmulatorRequest -Emulator $emu -Last 24 | ForEach-Object { $_.segments[-1] })
+        ($replied -join ',') | Should -Not -Be ($items.PurchaseToken -join ',') -Because 'the jitter reorders the replies'
         $out | Should -HaveCount 24
         $out.PurchaseToken | Should -Be $items.PurchaseToken
     }

@@ -154,9 +154,14 @@ Describe 'Get-OneStoreVoidedPurchase' {
 
     It 'a failing page is an error with the spec''s code' {
         $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getVoidedPurchases'; status = 400; code = 'InvalidRequest'; message = 'Request parameters are invalid.'; count = 1 }
-        $null = Get-OneStoreVoidedPurchase -ErrorAction SilentlyContinue -ErrorVariable err
-        Clear-EmulatorFault -Emulator $emu
+        # Whether a failed page ends the command or is written as an error, -ErrorAction Stop surfaces it with its id.
+        try {
+            $err = Get-ThrownError { Get-OneStoreVoidedPurchase -ErrorAction Stop }
+        } finally {
+            Clear-EmulatorFault -Emulator $emu
+        }
         $err | Should -Not -BeNullOrEmpty
-        $err[0].FullyQualifiedErrorId | Should -BeExactly 'InvalidRequest,OneStoreIap.Commands.GetOneStoreVoidedPurchaseCommand'
+        $err.FullyQualifiedErrorId | Should -BeExactly 'InvalidRequest,OneStoreIap.Commands.GetOneStoreVoidedPurchaseCommand'
+        [int]$err.Exception.HttpStatus | Should -Be 400
     }
 }
