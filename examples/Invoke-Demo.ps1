@@ -17,8 +17,8 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 
 Import-Module (Join-Path $PSScriptRoot '..' 'tests' 'pester' 'TestHelpers.psm1')
-Import-Module $ModulePath
-$env:ONESTOREIAP_TEST_EMULATOR = $EmulatorPath
+Import-Module (Resolve-Path -LiteralPath $ModulePath).Path
+$env:ONESTOREIAP_TEST_EMULATOR = (Resolve-Path -LiteralPath $EmulatorPath).Path
 $null = New-Item -ItemType Directory -Force $OutputPath
 
 # The emulator's built-in seed app (docs/emulator.md).
