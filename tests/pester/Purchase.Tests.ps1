@@ -112,6 +112,15 @@ Describe 'Get-OneStorePurchase -Type Auto (getRecurringPurchaseDetails)' {
         (Get-OneStorePurchase -ProductId 'monthly_pass' -PurchaseToken $refunded.purchaseToken -Type Auto).IsEntitled | Should -BeFalse
     }
 
+    It 'says not IsEntitled once the term has ended' {
+        $ended = New-TestPurchase -Emulator $emu -App $app -ProductId 'monthly_pass' -Type auto -Property @{
+            purchaseTime = $now - 40 * 86400000L; startTime = $now - 40 * 86400000L; expiryTime = $now - 10 * 86400000L; acknowledged = $true
+        }
+        $r = Get-OneStorePurchase -ProductId 'monthly_pass' -PurchaseToken $ended.purchaseToken -Type Auto
+        [string]$r.LastPurchaseState | Should -BeExactly 'Completed'
+        $r.IsEntitled | Should -BeFalse
+    }
+
     It 'binds -Type from the spec code ''auto''' {
         $r = [pscustomobject]@{ ProductId = 'monthly_pass'; PurchaseToken = $auto.purchaseToken; Type = 'auto' } | Get-OneStorePurchase
         $r | Should -BeOfType ([OneStoreIap.AutoRenewalPurchase])
@@ -153,6 +162,15 @@ Describe 'Subscriptions (getSubscriptionDetail)' {
         $auto = New-TestPurchase -Emulator $emu -App $app -ProductId 'monthly_pass' -Type auto
         Get-OneStoreSubscription -ProductId 'monthly_pass' -PurchaseToken $auto.purchaseToken -Type Auto |
             Should -BeOfType ([OneStoreIap.AutoRenewalPurchase])
+    }
+
+    It 'reads a null paymentState (the spec''s ''expired'') as Expired' {
+        $old = New-TestPurchase -Emulator $emu -App $app -ProductId 'premium_sub' -Type subscription -Property @{
+            purchaseTime = $now - 40 * 86400000L; startTime = $now - 40 * 86400000L; expiryTime = $now - 10 * 86400000L; acknowledged = $true
+        }
+        $r = Get-OneStoreSubscription -ProductId 'premium_sub' -PurchaseToken $old.purchaseToken -ErrorVariable err
+        $err | Should -BeNullOrEmpty
+        [string]$r.PaymentState | Should -BeExactly 'Expired'
     }
 
     It 'Get-OneStoreSubscription refuses -Type InApp' {
@@ -212,6 +230,20 @@ Describe 'Errors of a lookup' {
         $err[0].FullyQualifiedErrorId | Should -BeExactly 'ServiceMaintenance,OneStoreIap.Commands.GetOneStorePurchaseCommand'
         $err[0].CategoryInfo.Category | Should -Be ([System.Management.Automation.ErrorCategory]::ResourceUnavailable)
         [int]$err[0].Exception.HttpStatus | Should -Be 503
+    }
+
+    It 'a reply that is not the spec''s JSON is a clear error quoting a short excerpt, and the session goes on' {
+        $p = New-TestPurchase -Emulator $emu -App $app
+        $html = '<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1>' + ('x' * 5000) + '</body></html>'
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; status = 404; body = $html; contentType = 'text/html'; count = 1 }
+        $null = Get-OneStorePurchase -ProductId $p.productId -PurchaseToken $p.purchaseToken -ErrorAction SilentlyContinue -ErrorVariable err
+        Clear-EmulatorFault -Emulator $emu
+
+        $err | Should -HaveCount 1
+        $err[0].Exception.Message | Should -Match 'Not Found'
+        $err[0].Exception.Message.Length | Should -BeLessThan 2000 -Because 'only a short excerpt of the body is quoted'
+        $err[0] | Get-ErrorTargetToken | Should -BeExactly $p.purchaseToken
+        (Get-OneStorePurchase -ProductId $p.productId -PurchaseToken $p.purchaseToken).PurchaseToken | Should -BeExactly $p.purchaseToken
     }
 
     It 'maps AccessBlocked to PermissionDenied' {
