@@ -183,6 +183,21 @@ Describe 'Stop-OneStoreSubscription and Resume-OneStoreSubscription' {
         (Get-OneStoreSubscription -ProductId 'premium_sub' -PurchaseToken $p.purchaseToken).AutoRenewing | Should -BeTrue
     }
 
+    It 'cannot reactivate a paused subscription that was cancelled at once (InvalidPurchaseState)' {
+        $now = [long](Invoke-EmulatorControl -Emulator $emu -Path 'clock').nowMillis
+        $p = New-TestPurchase -Emulator $emu -App $app -ProductId 'premium_sub' -Type subscription -Property @{
+            acknowledged = $true; pauseStartTime = $now - $dayMs; pauseEndTime = $now + 5 * $dayMs
+        }
+        Stop-OneStoreSubscription -ProductId 'premium_sub' -PurchaseToken $p.purchaseToken -Confirm:$false -PassThru |
+            ForEach-Object Code | Should -BeExactly 'Success'
+
+        $null = Resume-OneStoreSubscription -ProductId 'premium_sub' -PurchaseToken $p.purchaseToken -ErrorAction SilentlyContinue -ErrorVariable err
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeExactly 'InvalidPurchaseState,OneStoreIap.Commands.ResumeOneStoreSubscriptionCommand'
+        $err[0].CategoryInfo.Category | Should -Be ([System.Management.Automation.ErrorCategory]::InvalidOperation)
+        (Get-OneStoreSubscription -ProductId 'premium_sub' -PurchaseToken $p.purchaseToken).AutoRenewing | Should -BeFalse
+    }
+
     It '-WhatIf on Stop and Resume sends no request' {
         $p = New-TestPurchase -Emulator $emu -App $app -ProductId 'premium_sub' -Type subscription
         $before = (Get-EmulatorCounter -Emulator $emu).totalRequests
