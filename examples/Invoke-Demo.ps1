@@ -48,9 +48,10 @@ try {
     $unconfirmed | Group-Object Type, ProductId | Sort-Object Count -Descending |
         Select-Object Count, @{ n = 'Type, ProductId'; e = { $_.Name } } | Format-Table -AutoSize | Out-Host
 
-    # Treat the in-app products bought more than once as consumables (coins, gems); the rest are acknowledged.
+    # Consumables are currencies (gems, coins, 다이아 = diamonds, 루비 = rubies) and anything bought over and over;
+    # they are consumed so they can be bought again. Everything else is acknowledged.
     $consumables = @($unconfirmed | Where-Object { [string]$_.Type -eq 'InApp' } | Group-Object ProductId |
-            Where-Object Count -GT 1 | ForEach-Object Name)
+            Where-Object { $_.Name -match '^(gem|coin|다이아|루비)' -or $_.Count -gt 1 } | ForEach-Object Name)
     Write-Host "Consumables: $($consumables -join ', ')"
 
     # A ledger from earlier nights: what the game granted, some of it since refunded.
