@@ -141,6 +141,19 @@ Describe 'Disconnect-OneStore' {
     }
 }
 
+Describe 'Disconnect-OneStore -Connection' {
+    It 'closes the connection piped in and leaves the default one alone' {
+        $piped = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru
+        $default = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru
+        $piped | Disconnect-OneStore
+        $purchase = New-TestPurchase -Emulator $emu -App $app
+        (Get-OneStorePurchase -ProductId $purchase.productId -PurchaseToken $purchase.purchaseToken).PurchaseToken |
+            Should -BeExactly $purchase.purchaseToken
+        Get-ThrownError { Get-OneStorePurchase -ProductId $purchase.productId -PurchaseToken $purchase.purchaseToken -Connection $piped -ErrorAction Stop } |
+            Should -Not -BeNullOrEmpty
+    }
+}
+
 Describe 'Two connections in one session' {
     BeforeAll {
         $script:other = New-TestApp -Emulator $emu -Markets MKT_ONE
@@ -266,6 +279,26 @@ Describe 'Token renewal across expiry' {
         $err | Should -BeNullOrEmpty
         $found.PurchaseToken | Should -BeExactly $purchase.purchaseToken
         (Get-EmulatorCounter -Emulator $shortEmu).tokenRequests - $before | Should -Be 1
+    }
+
+    It 'renews before expiry by itself, without first meeting AccessTokenExpired' {
+        $quick = Start-TestEmulator -TokenLifetime 2
+        try {
+            $quickApp = New-TestApp -Emulator $quick
+            $conn = Connect-OneStore -ClientId $quickApp.ClientId -ClientSecret $quickApp.SecureSecret -BaseUri $quick.BaseUri -PassThru
+            $purchase = New-TestPurchase -Emulator $quick -App $quickApp
+            # Wait until the first token has certainly expired, on the emulator's clock as on ours.
+            Start-Sleep -Milliseconds 2600
+
+            $found = Get-OneStorePurchase -ProductId $purchase.productId -PurchaseToken $purchase.purchaseToken -Connection $conn -ErrorVariable err
+
+            $err | Should -BeNullOrEmpty
+            $found.PurchaseToken | Should -BeExactly $purchase.purchaseToken
+            (Get-EmulatorCounter -Emulator $quick).tokenRequests | Should -Be 2
+            @(Get-EmulatorRequest -Emulator $quick -Last 10 | Where-Object code -EQ 'AccessTokenExpired') | Should -HaveCount 0
+        } finally {
+            $quick | Stop-TestEmulator
+        }
     }
 
     It 'keeps working across several expiries in one pipeline' {

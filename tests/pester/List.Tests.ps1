@@ -145,6 +145,17 @@ Describe 'Get-OneStoreVoidedPurchase' {
         (Get-OneStoreUnconfirmedPurchase).PurchaseToken | Should -Not -Contain $p.purchaseToken
     }
 
+    It '-StartTime and -EndTime are sent as epoch milliseconds' {
+        $nowMs = [long](Invoke-EmulatorControl -Emulator $emu -Path 'clock').nowMillis
+        $start = [DateTimeOffset]::FromUnixTimeMilliseconds($nowMs - 7 * 86400000L)
+        $end = [DateTimeOffset]::FromUnixTimeMilliseconds($nowMs - 1000L)
+        $all = Get-OneStoreVoidedPurchase -StartTime $start -EndTime $end
+        $all.Count | Should -BeGreaterOrEqual 12
+        $query = (Get-EmulatorRequest -Emulator $emu -Last 1).query
+        $query | Should -Match "startTime=$($start.ToUnixTimeMilliseconds())"
+        $query | Should -Match "endTime=$($end.ToUnixTimeMilliseconds())"
+    }
+
     It 'Select-Object -First 1 asks for one page only' {
         $before = Get-EmulatorCounter -Emulator $emu -Route 'getVoidedPurchases'
         $one = Get-OneStoreVoidedPurchase -PageSize 3 | Select-Object -First 1

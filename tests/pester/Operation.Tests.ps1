@@ -275,6 +275,15 @@ Describe 'Invoke-OneStoreRequest' {
         $r.continuationKey | Should -Not -BeNullOrEmpty
     }
 
+    It '-WhatIf on a changing request sends nothing' {
+        $p = New-TestPurchase -Emulator $emu -App $app -ProductId 'gem_100'
+        $before = (Get-EmulatorCounter -Emulator $emu).totalRequests
+        Invoke-OneStoreRequest -Method POST -Path "/v7/apps/{clientId}/purchases/inapp/products/gem_100/$($p.purchaseToken)/consume" -Body @{} -WhatIf |
+            Should -BeNullOrEmpty
+        (Get-EmulatorCounter -Emulator $emu).totalRequests | Should -Be $before
+        (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).consumeCount | Should -Be 0
+    }
+
     It 'reports an API error with the spec''s code' {
         $null = Invoke-OneStoreRequest -Method GET -Path '/v7/apps/{clientId}/purchases/inapp/products/gem_100/NOSUCHTOKEN000000009' -ErrorAction SilentlyContinue -ErrorVariable err
         $err | Should -HaveCount 1
