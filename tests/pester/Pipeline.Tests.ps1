@@ -183,8 +183,15 @@ Describe 'Export-Csv of every output type' {
                 Get-OneStorePurchase -ProductId 'monthly_pass' -PurchaseToken $p.purchaseToken -Type Auto
             }
             'Subscription' {
-                $p = New-TestPurchase -Emulator $emu -App $app -ProductId 'premium_sub' -Type subscription
-                Get-OneStoreSubscription -ProductId 'premium_sub' -PurchaseToken $p.purchaseToken
+                # With the spec's nested objects filled in: they must export as readable text too.
+                $p = New-TestPurchase -Emulator $emu -App $app -ProductId 'premium_sub' -Type subscription -Property @{
+                    promotionPrice = @{ promotionPrice = '1000'; promotionPeriod = 30 }
+                    priceChange    = @{ previousPrice = '4900'; newPrice = '5900'; agreement = $false }
+                }
+                $s = Get-OneStoreSubscription -ProductId 'premium_sub' -PurchaseToken $p.purchaseToken
+                $s.PromotionPrice | Should -Not -BeNullOrEmpty
+                $s.PriceChange | Should -Not -BeNullOrEmpty
+                $s
             }
             'UnconfirmedPurchase' {
                 $null = New-TestPurchase -Emulator $emu -App $app
