@@ -240,6 +240,7 @@ Describe 'Errors of a lookup' {
         Clear-EmulatorFault -Emulator $emu
 
         $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeExactly 'ProtocolError,OneStoreIap.Commands.GetOneStorePurchaseCommand'
         $err[0].Exception.Message | Should -Match 'Not Found'
         $err[0].Exception.Message.Length | Should -BeLessThan 2000 -Because 'only a short excerpt of the body is quoted'
         $err[0] | Get-ErrorTargetToken | Should -BeExactly $p.purchaseToken
