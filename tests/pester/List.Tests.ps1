@@ -148,8 +148,9 @@ Describe 'Get-OneStoreVoidedPurchase' {
     It '-StartTime and -EndTime are sent as epoch milliseconds' {
         $nowMs = [long](Invoke-EmulatorControl -Emulator $emu -Path 'clock').nowMillis
         $start = [DateTimeOffset]::FromUnixTimeMilliseconds($nowMs - 7 * 86400000L)
-        $end = [DateTimeOffset]::FromUnixTimeMilliseconds($nowMs - 1000L)
-        $all = Get-OneStoreVoidedPurchase -StartTime $start -EndTime $end
+        # The emulator's own "now" as the end: the refunds made moments ago are inside the window.
+        $end = [DateTimeOffset]::FromUnixTimeMilliseconds($nowMs)
+        $all = @(Get-OneStoreVoidedPurchase -StartTime $start -EndTime $end)
         $all.Count | Should -BeGreaterOrEqual 12
         $query = (Get-EmulatorRequest -Emulator $emu -Last 1).query
         $query | Should -Match "startTime=$($start.ToUnixTimeMilliseconds())"
