@@ -26,12 +26,15 @@ namespace OneStoreIap.Emulator.Tests
         [Fact]
         public async Task Prints_the_bound_address_as_its_first_line_and_serves_it()
         {
-            using var process = Process.Start(StartInfo("--urls", "http://127.0.0.1:0", "--token-lifetime", "120"))!;
+            using var process = Process.Start(StartInfo("--urls", "http://127.0.0.1:0", "--token-lifetime", "120", "--log"))!;
+            var stderr = new System.Text.StringBuilder();
+            process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
+            process.BeginErrorReadLine();
             try
             {
                 var lineTask = process.StandardOutput.ReadLineAsync();
                 var done = await Task.WhenAny(lineTask, Task.Delay(TimeSpan.FromSeconds(30)));
-                Assert.True(done == lineTask, "no first line; stderr: " + (process.HasExited ? process.StandardError.ReadToEnd() : ""));
+                Assert.True(done == lineTask, "no first line; stderr: " + stderr);
                 var line = lineTask.Result!;
                 var match = Regex.Match(line, @"^Now listening on: (http://127\.0\.0\.1:(\d+))$");
                 Assert.True(match.Success, "first line: " + line);
@@ -47,6 +50,21 @@ namespace OneStoreIap.Emulator.Tests
                     new System.Collections.Generic.KeyValuePair<string, string>("client_secret", "sample-client-secret-0000"),
                 }));
                 Assert.Contains("\"expires_in\":120", await token.Content.ReadAsStringAsync());
+
+                if (!OperatingSystem.IsWindows())
+                {
+                    // SIGTERM stops it cleanly
+                    using var kill = Process.Start("kill", "-TERM " + process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))!;
+                    await kill.WaitForExitAsync();
+                    var exited = process.WaitForExitAsync();
+                    Assert.True(await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(15))) == exited, "still running after SIGTERM");
+                    Assert.Equal(0, process.ExitCode);
+                    process.WaitForExit(); // flushes the redirected stderr
+                    string log;
+                    lock (stderr) log = stderr.ToString();
+                    Assert.Contains("POST issueToken 200", log);
+                    Assert.DoesNotContain("health", log); // control requests are not API requests
+                }
             }
             finally
             {
