@@ -49,6 +49,25 @@ Describe 'Output order under concurrency' {
     }
 }
 
+Describe 'Subscription changes under concurrency' {
+    AfterEach {
+        Clear-EmulatorFault -Emulator $emu
+    }
+
+    It 'Set-OneStoreSubscription -PassThru emits results in input order and defers each subscription once' {
+        $subs = 1..10 | ForEach-Object {
+            $p = New-TestPurchase -Emulator $emu -App $app -ProductId 'premium_sub' -Type subscription -Property @{ acknowledged = $true }
+            [pscustomobject]@{ ProductId = 'premium_sub'; PurchaseToken = $p.purchaseToken }
+        }
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'deferSubscription'; latencyMs = 1; latencyJitterMs = 120; seed = 13 }
+
+        $out = $subs | Set-OneStoreSubscription -DeferPeriod 2 -PassThru -Connection $conn
+
+        $out.PurchaseToken | Should -Be $subs.PurchaseToken
+        foreach ($s in $subs) { (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $s.PurchaseToken).changeCount | Should -Be 1 }
+    }
+}
+
 Describe 'Errors tied to the right item under concurrency' {
     AfterEach {
         Clear-EmulatorFault -Emulator $emu

@@ -58,6 +58,14 @@ Describe 'Connect-OneStore' {
         [int]$err.Exception.HttpStatus | Should -Be 403
     }
 
+    It 'checks the secret on every connect, even when a token for the same app is cached' {
+        $null = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri
+        $wrong = ConvertTo-SecureString 'not-the-secret' -AsPlainText -Force
+        $err = Get-ThrownError { Connect-OneStore -ClientId $app.ClientId -ClientSecret $wrong -BaseUri $emu.BaseUri -ErrorAction Stop }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeExactly 'UnauthorizedAccess,OneStoreIap.Commands.ConnectOneStoreCommand'
+    }
+
     It 'does not replace the working default connection when a connect fails' {
         $good = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru
         $wrong = ConvertTo-SecureString 'not-the-secret' -AsPlainText -Force
