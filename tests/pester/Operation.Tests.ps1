@@ -34,7 +34,9 @@ Describe 'Invoke-OneStoreAcknowledge' {
         $p = New-TestPurchase -Emulator $emu -App $app -Property @{ developerPayload = 'order-7' }
         $r = Invoke-OneStoreAcknowledge -ProductId $p.productId -PurchaseToken $p.purchaseToken -DeveloperPayload 'order-7'
         $r.Code | Should -BeExactly 'Success'
-        (Get-EmulatorRequest -Emulator $emu -Last 1 | ConvertTo-Json -Depth 6) | Should -Match 'order-7'
+        $seen = Get-EmulatorRequest -Emulator $emu -Last 1
+        $seen.route | Should -BeExactly 'acknowledgePurchase'
+        ($seen.body | ConvertFrom-Json).developerPayload | Should -BeExactly 'order-7'
     }
 
     It 'a differing payload is DeveloperPayloadNotMatch and leaves the purchase unacknowledged' {
@@ -169,7 +171,7 @@ Describe 'Stop-OneStoreSubscription and Resume-OneStoreSubscription' {
         $r.Code | Should -BeExactly 'Success'
         $r.PurchaseToken | Should -BeExactly $p.purchaseToken
         (Get-OneStorePurchase -ProductId 'monthly_pass' -PurchaseToken $p.purchaseToken -Type Auto).AutoRenewing | Should -BeFalse
-        (Get-EmulatorRequest -Emulator $emu -Last 2 | ConvertTo-Json -Depth 5) | Should -Match 'cancelRecurringPurchase'
+        (Get-EmulatorRequest -Emulator $emu -Last 2).route | Should -Contain 'cancelRecurringPurchase'
 
         $null = Resume-OneStoreSubscription -ProductId 'monthly_pass' -PurchaseToken $p.purchaseToken -Type Auto
         (Get-OneStorePurchase -ProductId 'monthly_pass' -PurchaseToken $p.purchaseToken -Type Auto).AutoRenewing | Should -BeTrue
@@ -226,7 +228,8 @@ Describe 'Set-OneStoreSubscription -DeferPeriod' {
 
         $after = Get-OneStoreSubscription -ProductId 'premium_sub' -PurchaseToken $p.purchaseToken
         $after.NextPaymentTimeMillis - $before.NextPaymentTimeMillis | Should -Be (3 * $dayMs)
-        (Get-EmulatorRequest -Emulator $emu -Last 2 | ConvertTo-Json -Depth 6) | Should -Match 'deferPeriod'
+        $defer = Get-EmulatorRequest -Emulator $emu -Last 5 | Where-Object route -EQ 'deferSubscription' | Select-Object -Last 1
+        ($defer.body | ConvertFrom-Json).deferPeriod | Should -Be 3
     }
 
     It 'emits an OperationResult with -PassThru' {

@@ -27,7 +27,7 @@ Describe 'Get-OneStorePurchase -Type InApp (getPurchaseDetails)' {
     It 'is the default type and returns an InAppPurchase' {
         $found | Should -HaveCount 1
         $found | Should -BeOfType ([OneStoreIap.InAppPurchase])
-        (Get-EmulatorRequest -Emulator $emu -Last 1 | ConvertTo-Json -Depth 5) | Should -Match 'getPurchaseDetails'
+        (Get-EmulatorRequest -Emulator $emu -Last 1).route | Should -BeExactly 'getPurchaseDetails'
     }
 
     It 'carries the ids it was asked for and those of the connection' {
@@ -81,7 +81,9 @@ Describe 'Get-OneStorePurchase -Type InApp (getPurchaseDetails)' {
         $r = Get-OneStorePurchase -ProductId '다이아100_20170818000000' -PurchaseToken $korean.purchaseToken -ErrorVariable err
         $err | Should -BeNullOrEmpty
         $r.ProductId | Should -BeExactly '다이아100_20170818000000'
-        (Get-EmulatorRequest -Emulator $emu -Last 1 | ConvertTo-Json -Depth 5) | Should -Match '다이아100_20170818000000'
+        $seen = Get-EmulatorRequest -Emulator $emu -Last 1
+        $seen.route | Should -BeExactly 'getPurchaseDetails'
+        $seen.segments[-2] | Should -BeExactly '다이아100_20170818000000'
     }
 }
 
