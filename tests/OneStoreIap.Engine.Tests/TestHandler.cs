@@ -42,11 +42,11 @@ namespace OneStoreIap.Engine.Tests
             Requests.Enqueue(seen);
             if (seen.IsToken)
             {
-                if (Token != null) return await Token(seen);
+                if (Token != null) return await Token(seen).WaitAsync(cancellationToken);
                 int n = Interlocked.Increment(ref _tokenCount);
                 return Json(200, $"{{\"client_id\":\"com.app\",\"access_token\":\"token-{n:D4}\",\"token_type\":\"bearer\",\"expires_in\":{ExpiresIn},\"scope\":\"DEFAULT\"}}");
             }
-            if (Api != null) return await Api(seen);
+            if (Api != null) return await Api(seen).WaitAsync(cancellationToken);
             return Json(200, Success);
         }
 
