@@ -117,6 +117,21 @@ Describe 'Invoke-OneStoreConsume' {
         $ps | ForEach-Object { (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $_.purchaseToken).consumeCount | Should -Be 1 }
     }
 
+    It 'a consume whose reply was lost is retried and reported as already applied, consumed once' {
+        $p = New-TestPurchase -Emulator $emu -App $app
+        # The emulator consumes, then drops the connection before replying.
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'consumePurchase'; drop = 'after'; count = 1 }
+        try {
+            $r = Invoke-OneStoreConsume -ProductId $p.productId -PurchaseToken $p.purchaseToken -ErrorAction SilentlyContinue -ErrorVariable err
+        } finally {
+            Clear-EmulatorFault -Emulator $emu
+        }
+        $err | Should -BeNullOrEmpty
+        $r.Code | Should -BeExactly 'Success'
+        $r.AlreadyApplied | Should -BeTrue
+        (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).consumeCount | Should -Be 1
+    }
+
     It '-WhatIf sends no request and consumes nothing' {
         $p = New-TestPurchase -Emulator $emu -App $app
         $before = (Get-EmulatorCounter -Emulator $emu).totalRequests
