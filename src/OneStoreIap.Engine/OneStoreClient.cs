@@ -13,8 +13,6 @@ using System.Text.Json.Serialization.Metadata;
 using System.Threading;
 using System.Threading.Tasks;
 using OneStoreIap.Engine.Json;
-using Polly;
-using Polly.Retry;
 
 namespace OneStoreIap.Engine
 {
@@ -37,7 +35,6 @@ namespace OneStoreIap.Engine
         private readonly HttpClient _http;
         private readonly TokenSlot _tokens;
         private readonly TimeProvider _time;
-        private readonly ResiliencePipeline _retry;
         private readonly string _origin;
         private readonly string _basePath;
         private readonly string _escapedClientId;
@@ -64,7 +61,6 @@ namespace OneStoreIap.Engine
                 // Timeouts are per attempt, in SendOnceAsync, so that they are retried and reported as such.
                 Timeout = Timeout.InfiniteTimeSpan,
             };
-            _retry = BuildRetryPipeline(options);
         }
 
         public string ClientId => _options.ClientId;
@@ -102,38 +98,43 @@ namespace OneStoreIap.Engine
             return handler;
         }
 
-        private ResiliencePipeline BuildRetryPipeline(OneStoreClientOptions options)
+        /// <summary>
+        /// Runs <paramref name="attempt"/> and retries transient failures only (503, 500, 502, 504, 429, network failures
+        /// and timeouts), up to MaxRetryCount times, waiting base delay x 2^n with full jitter (capped), or what
+        /// Retry-After asks within the cap. Every wait is cancellable. (A hand loop rather than Polly for now: Polly's
+        /// netstandard build needs Microsoft.Bcl.AsyncInterfaces, which clashes with the copy PowerShell 7 loads first
+        /// until the engine's dependencies load in their own context; Task.Delay for the same reason, as
+        /// TimeProvider's timers need it too.)
+        /// </summary>
+        private async Task<byte[]> WithRetriesAsync(Func<CancellationToken, Task<byte[]>> attempt, CancellationToken cancellationToken)
         {
-            var builder = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider };
-            if (options.MaxRetryCount > 0)
+            for (int retry = 0; ; retry++)
             {
-                builder.AddRetry(new RetryStrategyOptions
+                try
                 {
-                    // Only the transient failures: 503, 500, 502, 504, 429, network failures and timeouts.
-                    ShouldHandle = new PredicateBuilder().Handle<OneStoreApiException>(e => e.IsTransient),
-                    MaxRetryAttempts = options.MaxRetryCount,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = options.RetryBaseDelay,
-                    MaxDelay = options.RetryMaxDelay,
-                    DelayGenerator = args =>
-                    {
-                        // Honour Retry-After, within the longest delay we are willing to wait.
-                        if (args.Outcome.Exception is OneStoreApiException { RetryAfter: TimeSpan after })
-                        {
-                            TimeSpan capped = after < options.RetryMaxDelay ? after : options.RetryMaxDelay;
-                            return new ValueTask<TimeSpan?>(capped);
-                        }
-                        return new ValueTask<TimeSpan?>((TimeSpan?)null);
-                    },
-                    OnRetry = _ =>
-                    {
-                        Interlocked.Increment(ref _retries);
-                        return default;
-                    },
-                });
+                    return await attempt(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OneStoreApiException e) when (e.IsTransient && retry < _options.MaxRetryCount && !cancellationToken.IsCancellationRequested)
+                {
+                    TimeSpan delay = RetryDelay(retry, e.RetryAfter);
+                    Interlocked.Increment(ref _retries);
+                    if (delay > TimeSpan.Zero)
+                        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                }
             }
-            return builder.Build();
+        }
+
+        private static readonly Random Jitter = new Random();
+
+        internal TimeSpan RetryDelay(int retry, TimeSpan? retryAfter)
+        {
+            TimeSpan max = _options.RetryMaxDelay;
+            if (retryAfter is TimeSpan after) return after < max ? after : max;
+            double ceiling = Math.Min(max.TotalMilliseconds, _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, retry));
+            double sample;
+            lock (Jitter) sample = Jitter.NextDouble();
+            // Half fixed, half random: spreads retries of many concurrent calls without ever waiting almost nothing.
+            return TimeSpan.FromMilliseconds(ceiling / 2 + ceiling / 2 * sample);
         }
 
         // ---- Tokens ----------------------------------------------------------------------------------------------
@@ -155,9 +156,7 @@ namespace OneStoreIap.Engine
         private async Task<AccessTokenInfo> IssueTokenWithRetriesAsync(Action<OneStoreRequestLog>? log, CancellationToken cancellationToken)
         {
             var call = new CallState(HttpMethod.Post, "/v7/oauth/token", log);
-            byte[] body = await _retry.ExecuteAsync(
-                static async (state, ct) => await state.self.SendOnceAsync(state.call, null, ct).ConfigureAwait(false),
-                (self: this, call), cancellationToken).ConfigureAwait(false);
+            byte[] body = await WithRetriesAsync(ct => SendOnceAsync(call, null, ct), cancellationToken).ConfigureAwait(false);
 
             TokenReply? reply = Deserialize(body, OneStoreJsonContext.Default.TokenReply, call);
             if (reply == null || string.IsNullOrEmpty(reply.AccessToken))
@@ -561,10 +560,8 @@ namespace OneStoreIap.Engine
             }
         }
 
-        private async Task<byte[]> SendWithRetriesAsync(CallState call, AccessTokenInfo token, CancellationToken cancellationToken) =>
-            await _retry.ExecuteAsync(
-                static async (state, ct) => await state.self.SendOnceAsync(state.call, state.token, ct).ConfigureAwait(false),
-                (self: this, call, token), cancellationToken).ConfigureAwait(false);
+        private Task<byte[]> SendWithRetriesAsync(CallState call, AccessTokenInfo token, CancellationToken cancellationToken) =>
+            WithRetriesAsync(ct => SendOnceAsync(call, token, ct), cancellationToken);
 
         private HttpRequestMessage CreateApiRequest(CallState call, AccessTokenInfo token)
         {
