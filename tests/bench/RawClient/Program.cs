@@ -96,9 +96,11 @@ internal static class Program
             await RunLookupsAsync(client, uris.AsMemory(0, warmup), options.Concurrency);
         }
 
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         var result = await RunLookupsAsync(client, uris, options.Concurrency);
         stopwatch.Stop();
+        var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
 
         WriteJson(w =>
         {
@@ -108,6 +110,7 @@ internal static class Program
             w.WriteNumber("errors", result.Errors);
             w.WriteNumber("elapsedMs", stopwatch.Elapsed.TotalMilliseconds);
             w.WriteNumber("requestsPerSecond", (result.Ok + result.Errors) / stopwatch.Elapsed.TotalSeconds);
+            w.WriteNumber("cpuMs", cpuMs);
             w.WriteNumber("warmup", warmup);
             if (result.FirstError is not null)
             {
@@ -173,6 +176,7 @@ internal static class Program
             await PageAsync(client, basePath, options.WarmupPages, null);
         }
 
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         var firstObjectMs = -1.0;
         var (count, pages) = await PageAsync(client, basePath, int.MaxValue, () =>
@@ -183,6 +187,7 @@ internal static class Program
             }
         });
         stopwatch.Stop();
+        var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
 
         WriteJson(w =>
         {
@@ -193,6 +198,7 @@ internal static class Program
             w.WriteNumber("firstObjectMs", firstObjectMs);
             w.WriteNumber("elapsedMs", stopwatch.Elapsed.TotalMilliseconds);
             w.WriteNumber("objectsPerSecond", count / stopwatch.Elapsed.TotalSeconds);
+            w.WriteNumber("cpuMs", cpuMs);
         });
         return 0;
     }
