@@ -9,8 +9,23 @@
     CompatiblePSEditions = @('Core', 'Desktop')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('OneStoreIap.Format.ps1xml')
     FunctionsToExport    = @()
-    CmdletsToExport      = @()
+    CmdletsToExport      = @(
+        'Connect-OneStore',
+        'Disconnect-OneStore',
+        'Get-OneStoreConnection',
+        'Get-OneStorePurchase',
+        'Get-OneStoreSubscription',
+        'Invoke-OneStoreAcknowledge',
+        'Invoke-OneStoreConsume',
+        'Stop-OneStoreSubscription',
+        'Resume-OneStoreSubscription',
+        'Set-OneStoreSubscription',
+        'Get-OneStoreVoidedPurchase',
+        'Get-OneStoreUnconfirmedPurchase',
+        'Invoke-OneStoreRequest'
+    )
     AliasesToExport      = @()
     VariablesToExport    = @()
     PrivateData          = @{

@@ -1,1 +1,0 @@
-namespace OneStoreIap.Emulator { internal static class Placeholder { } }

@@ -1,1 +1,0 @@
-namespace OneStoreIap.Engine { internal static class Placeholder { } }

@@ -1,0 +1,167 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using OneStoreIap.Engine;
+
+namespace OneStoreIap.Commands
+{
+    /// <summary>
+    /// Connect-OneStore: issues an access token at once (so bad credentials fail here) and makes the connection the
+    /// session's default. The secret is taken only as a SecureString or a PSCredential.
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Connect, "OneStore", DefaultParameterSetName = ClientSecretSet)]
+    [OutputType(typeof(OneStoreConnection))]
+    public sealed class ConnectOneStoreCommand : OneStoreCmdletBase
+    {
+        internal const string ClientSecretSet = "ClientSecret";
+        internal const string ClientSecretBaseUriSet = "ClientSecretBaseUri";
+        internal const string CredentialSet = "Credential";
+        internal const string CredentialBaseUriSet = "CredentialBaseUri";
+
+        /// <summary>The app's client id (License Management in the Developer Center; often the package name).</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ClientSecretSet)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ClientSecretBaseUriSet)]
+        public string ClientId { get; set; } = null!;
+
+        /// <summary>The app's client secret.</summary>
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ClientSecretSet)]
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ClientSecretBaseUriSet)]
+        public SecureString ClientSecret { get; set; } = null!;
+
+        /// <summary>The client id as the user name and the client secret as the password.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = CredentialSet)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = CredentialBaseUriSet)]
+        [Credential]
+        public PSCredential Credential { get; set; } = null!;
+
+        /// <summary>The market: MKT_ONE (Korea, the default, as the store assumes) or MKT_GLB (global).</summary>
+        [Parameter]
+        public OneStoreMarketCode MarketCode { get; set; } = OneStoreMarketCode.MKT_ONE;
+
+        /// <summary>Commercial (https://iap-apis.onestore.net, the default) or Sandbox (https://sbpp.onestore.net).</summary>
+        [Parameter(ParameterSetName = ClientSecretSet)]
+        [Parameter(ParameterSetName = CredentialSet)]
+        public OneStoreEnvironment Environment { get; set; } = OneStoreEnvironment.Commercial;
+
+        /// <summary>Another host: the legacy Korean host, a proxy, the emulator. https, or http on loopback only.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ClientSecretBaseUriSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CredentialBaseUriSet)]
+        public Uri BaseUri { get; set; } = null!;
+
+        /// <summary>How many times a transient failure (503, 500, 502, 504, 429, network, timeout) is retried (0-10).</summary>
+        [Parameter]
+        [ValidateRange(0, 10)]
+        public int MaximumRetryCount { get; set; } = 3;
+
+        /// <summary>The first retry's delay in seconds; later ones grow exponentially, with jitter.</summary>
+        [Parameter]
+        [ValidateRange(0.0, 60.0)]
+        public double RetryBaseDelaySec { get; set; } = 0.5;
+
+        /// <summary>How long one request may take, in seconds.</summary>
+        [Parameter]
+        [ValidateRange(1, 600)]
+        public int TimeoutSec { get; set; } = 30;
+
+        /// <summary>Also writes the connection to the pipeline.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            bool byCredential = ParameterSetName == CredentialSet || ParameterSetName == CredentialBaseUriSet;
+            string clientId = byCredential ? Credential.UserName : ClientId;
+            SecureString secret = byCredential ? Credential.Password : ClientSecret;
+            if (clientId != null && clientId.StartsWith("\\", StringComparison.Ordinal)) clientId = clientId.Substring(1);
+
+            OneStoreEnvironment environment;
+            Uri baseUri;
+            if (ParameterSetName == ClientSecretBaseUriSet || ParameterSetName == CredentialBaseUriSet)
+            {
+                environment = OneStoreEnvironment.Custom;
+                baseUri = BaseUri;
+            }
+            else
+            {
+                environment = Environment == OneStoreEnvironment.Custom ? OneStoreEnvironment.Commercial : Environment;
+                baseUri = environment == OneStoreEnvironment.Sandbox ? OneStoreClientOptions.SandboxUri : OneStoreClientOptions.CommercialUri;
+            }
+
+            OneStoreClient client;
+            try
+            {
+                if (secret == null || secret.Length == 0)
+                    throw new OneStoreApiException(OneStoreErrorKind.Validation, OneStoreErrorCodes.InvalidClientSecret, "The client secret is empty.");
+                var options = new OneStoreClientOptions(baseUri, clientId!, secret.Copy(), MarketCode.ToString())
+                {
+                    MaxRetryCount = MaximumRetryCount,
+                    RetryBaseDelay = TimeSpan.FromSeconds(RetryBaseDelaySec),
+                    RequestTimeout = TimeSpan.FromSeconds(TimeoutSec),
+                };
+                options.ClientSecret.MakeReadOnly();
+                client = new OneStoreClient(options);
+            }
+            catch (OneStoreApiException e)
+            {
+                ThrowEngineFailure(e, clientId);
+                return;
+            }
+
+            try
+            {
+                Await(client.ConnectAsync(RequestLog, CancellationToken));
+            }
+            catch (Exception e) when (!(e is PipelineStoppedException))
+            {
+                client.Dispose();
+                if (IsStopping(e)) throw new PipelineStoppedException();
+                ThrowEngineFailure(e, clientId);
+                return;
+            }
+
+            var connection = new OneStoreConnection(client, environment);
+            ConnectionState.SetDefault(connection);
+            WriteVerbose($"Connected to {connection}; the token expires {connection.TokenExpiresOn:u}.");
+            if (PassThru) WriteObject(connection);
+        }
+    }
+
+    /// <summary>Disconnect-OneStore: forgets the session's default connection (or closes the one given).</summary>
+    [Cmdlet(VerbsCommunications.Disconnect, "OneStore")]
+    [OutputType(typeof(void))]
+    public sealed class DisconnectOneStoreCommand : PSCmdlet
+    {
+        /// <summary>The connection to close; the session's default when omitted.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        public OneStoreConnection? Connection { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            OneStoreConnection? current = ConnectionState.GetDefault();
+            OneStoreConnection? target = Connection ?? current;
+            if (target == null) return;
+            if (ReferenceEquals(target, current)) ConnectionState.SetDefault(null);
+            target.Client.Dispose();
+            WriteVerbose($"Disconnected {target}.");
+        }
+    }
+
+    /// <summary>Get-OneStoreConnection: the session's default connection (client id, market, environment, host, token expiry; never a secret).</summary>
+    [Cmdlet(VerbsCommon.Get, "OneStoreConnection")]
+    [OutputType(typeof(OneStoreConnection))]
+    public sealed class GetOneStoreConnectionCommand : PSCmdlet
+    {
+        protected override void ProcessRecord()
+        {
+            OneStoreConnection? connection = ConnectionState.GetDefault();
+            if (connection == null)
+            {
+                WriteError(new ErrorRecord(
+                    new InvalidOperationException("There is no connection to ONE store in this session. Run Connect-OneStore first."),
+                    "NotConnected", ErrorCategory.ConnectionError, null));
+                return;
+            }
+            WriteObject(connection);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using System.Management.Automation;
+using System.Threading.Tasks;
+using OneStoreIap.Engine;
+
+namespace OneStoreIap.Commands
+{
+    /// <summary>Get-OneStorePurchase: getPurchaseDetails (-Type InApp), getRecurringPurchaseDetails (Auto), getSubscriptionDetail (Subscription).</summary>
+    [Cmdlet(VerbsCommon.Get, "OneStorePurchase")]
+    [OutputType(typeof(InAppPurchase), typeof(AutoRenewalPurchase), typeof(Subscription))]
+    public sealed class GetOneStorePurchaseCommand : OneStorePurchaseCmdletBase
+    {
+        /// <summary>The product type; the spec's codes inapp, auto and subscription are accepted too.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public OneStoreProductType Type { get; set; } = OneStoreProductType.InApp;
+
+        internal override void ProcessItem(OneStoreConnection connection, object? target) =>
+            StartLookup(this, connection, target, Type, ProductId, PurchaseToken);
+
+        internal static void StartLookup(OneStoreItemCmdletBase cmdlet, OneStoreConnection connection, object? target,
+            OneStoreProductType type, string productId, string purchaseToken)
+        {
+            OneStoreClient client = connection.Client;
+            var log = cmdlet.RequestLog;
+            cmdlet.Enqueue(target, async ct =>
+            {
+                switch (type)
+                {
+                    case OneStoreProductType.Auto:
+                        RecurringPurchaseDetails auto = await client.GetRecurringPurchaseAsync(productId, purchaseToken, log, ct).ConfigureAwait(false);
+                        return OutputMapper.ToAuto(auto, productId, purchaseToken, client);
+                    case OneStoreProductType.Subscription:
+                        SubscriptionDetails subscription = await client.GetSubscriptionAsync(productId, purchaseToken, log, ct).ConfigureAwait(false);
+                        return OutputMapper.ToSubscription(subscription, productId, purchaseToken, client);
+                    default:
+                        InAppPurchaseDetails inApp = await client.GetInAppPurchaseAsync(productId, purchaseToken, log, ct).ConfigureAwait(false);
+                        return OutputMapper.ToInApp(inApp, productId, purchaseToken, client);
+                }
+            });
+        }
+    }
+
+    /// <summary>Get-OneStoreSubscription: getSubscriptionDetail (-Type Subscription, the default) or getRecurringPurchaseDetails (Auto).</summary>
+    [Cmdlet(VerbsCommon.Get, "OneStoreSubscription")]
+    [OutputType(typeof(Subscription), typeof(AutoRenewalPurchase))]
+    public sealed class GetOneStoreSubscriptionCommand : OneStorePurchaseCmdletBase
+    {
+        /// <summary>Subscription (the default) or Auto (a monthly auto-renewal product).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateSet(nameof(OneStoreProductType.Subscription), nameof(OneStoreProductType.Auto), IgnoreCase = true)]
+        public OneStoreProductType Type { get; set; } = OneStoreProductType.Subscription;
+
+        internal override void ProcessItem(OneStoreConnection connection, object? target) =>
+            GetOneStorePurchaseCommand.StartLookup(this, connection, target, Type, ProductId, PurchaseToken);
+    }
+
+    /// <summary>Invoke-OneStoreAcknowledge: acknowledgePurchase (managed and monthly auto-renewal products).</summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "OneStoreAcknowledge", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(OperationResult))]
+    public sealed class InvokeOneStoreAcknowledgeCommand : OneStorePurchaseCmdletBase
+    {
+        /// <summary>The developer payload of the purchase (optional; up to 200 characters).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? DeveloperPayload { get; set; }
+
+        internal override void ValidateItem() => OneStoreInput.ValidateDeveloperPayload(DeveloperPayload);
+
+        internal override void ProcessItem(OneStoreConnection connection, object? target)
+        {
+            if (!ShouldProcess(Describe(), "Acknowledge")) return;
+            OneStoreClient client = connection.Client;
+            string productId = ProductId, purchaseToken = PurchaseToken;
+            string? payload = DeveloperPayload;
+            var log = RequestLog;
+            Enqueue(target, async ct =>
+            {
+                OperationReply reply = await client.AcknowledgeAsync(productId, purchaseToken, payload, log, ct).ConfigureAwait(false);
+                return OutputMapper.ToResult("Acknowledge", reply, productId, purchaseToken, null, client);
+            });
+        }
+    }
+
+    /// <summary>Invoke-OneStoreConsume: consumePurchase (managed products).</summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "OneStoreConsume", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(OperationResult))]
+    public sealed class InvokeOneStoreConsumeCommand : OneStorePurchaseCmdletBase
+    {
+        /// <summary>The developer payload of the purchase (optional; up to 200 characters).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? DeveloperPayload { get; set; }
+
+        internal override void ValidateItem() => OneStoreInput.ValidateDeveloperPayload(DeveloperPayload);
+
+        internal override void ProcessItem(OneStoreConnection connection, object? target)
+        {
+            if (!ShouldProcess(Describe(), "Consume")) return;
+            OneStoreClient client = connection.Client;
+            string productId = ProductId, purchaseToken = PurchaseToken;
+            string? payload = DeveloperPayload;
+            var log = RequestLog;
+            Enqueue(target, async ct =>
+            {
+                OperationReply reply = await client.ConsumeAsync(productId, purchaseToken, payload, log, ct).ConfigureAwait(false);
+                return OutputMapper.ToResult("Consume", reply, productId, purchaseToken, OneStoreProductType.InApp, client);
+            });
+        }
+    }
+
+    /// <summary>Stop-OneStoreSubscription: cancelSubscription (-Type Subscription, the default) or cancelRecurringPurchase (Auto).</summary>
+    [Cmdlet(VerbsLifecycle.Stop, "OneStoreSubscription", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(OperationResult))]
+    public sealed class StopOneStoreSubscriptionCommand : OneStorePurchaseCmdletBase
+    {
+        /// <summary>Subscription (the default) or Auto (a monthly auto-renewal product).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateSet(nameof(OneStoreProductType.Subscription), nameof(OneStoreProductType.Auto), IgnoreCase = true)]
+        public OneStoreProductType Type { get; set; } = OneStoreProductType.Subscription;
+
+        /// <summary>Writes an operation result for each item.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        internal override void ProcessItem(OneStoreConnection connection, object? target)
+        {
+            if (!ShouldProcess(Describe(), "Cancel the automatic payment")) return;
+            OneStoreClient client = connection.Client;
+            string productId = ProductId, purchaseToken = PurchaseToken;
+            OneStoreProductType type = Type;
+            bool passThru = PassThru.IsPresent;
+            var log = RequestLog;
+            Enqueue(target, async ct =>
+            {
+                OperationReply reply = await client.CancelAsync(OutputMapper.ToKind(type), productId, purchaseToken, log, ct).ConfigureAwait(false);
+                return passThru ? OutputMapper.ToResult("Cancel", reply, productId, purchaseToken, type, client) : null;
+            });
+        }
+    }
+
+    /// <summary>Resume-OneStoreSubscription: reactivateSubscription (-Type Subscription, the default) or reactiveRecurringPurchase (Auto).</summary>
+    [Cmdlet(VerbsLifecycle.Resume, "OneStoreSubscription", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(OperationResult))]
+    public sealed class ResumeOneStoreSubscriptionCommand : OneStorePurchaseCmdletBase
+    {
+        /// <summary>Subscription (the default) or Auto (a monthly auto-renewal product).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateSet(nameof(OneStoreProductType.Subscription), nameof(OneStoreProductType.Auto), IgnoreCase = true)]
+        public OneStoreProductType Type { get; set; } = OneStoreProductType.Subscription;
+
+        /// <summary>Writes an operation result for each item.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        internal override void ProcessItem(OneStoreConnection connection, object? target)
+        {
+            if (!ShouldProcess(Describe(), "Reactivate the automatic payment")) return;
+            OneStoreClient client = connection.Client;
+            string productId = ProductId, purchaseToken = PurchaseToken;
+            OneStoreProductType type = Type;
+            bool passThru = PassThru.IsPresent;
+            var log = RequestLog;
+            Enqueue(target, async ct =>
+            {
+                OperationReply reply = await client.ReactivateAsync(OutputMapper.ToKind(type), productId, purchaseToken, log, ct).ConfigureAwait(false);
+                return passThru ? OutputMapper.ToResult("Reactivate", reply, productId, purchaseToken, type, client) : null;
+            });
+        }
+    }
+
+    /// <summary>Set-OneStoreSubscription: deferSubscription (moves the next payment).</summary>
+    [Cmdlet(VerbsCommon.Set, "OneStoreSubscription", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(OperationResult))]
+    public sealed class SetOneStoreSubscriptionCommand : OneStorePurchaseCmdletBase
+    {
+        /// <summary>How far to defer the next payment: days in Commercial (1-365), minutes in Sandbox.</summary>
+        [Parameter(Mandatory = true)]
+        [ValidateRange(1, 365)]
+        public int DeferPeriod { get; set; }
+
+        /// <summary>Writes an operation result for each item.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        internal override void ProcessItem(OneStoreConnection connection, object? target)
+        {
+            if (!ShouldProcess(Describe(), $"Defer the next payment by {DeferPeriod}")) return;
+            OneStoreClient client = connection.Client;
+            string productId = ProductId, purchaseToken = PurchaseToken;
+            int period = DeferPeriod;
+            bool passThru = PassThru.IsPresent;
+            var log = RequestLog;
+            Enqueue(target, async ct =>
+            {
+                OperationReply reply = await client.DeferSubscriptionAsync(productId, purchaseToken, period, log, ct).ConfigureAwait(false);
+                return passThru ? OutputMapper.ToResult("Defer", reply, productId, purchaseToken, OneStoreProductType.Subscription, client, period) : null;
+            });
+        }
+    }
+}

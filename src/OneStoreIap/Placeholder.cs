@@ -1,1 +1,0 @@
-namespace OneStoreIap { internal static class Placeholder { } }
