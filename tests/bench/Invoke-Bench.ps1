@@ -329,6 +329,12 @@ try {
         @{ Key = 'raw8'; Run = { Measure-RawLookup 8 } }
         @{ Key = 'raw16'; Run = { Measure-RawLookup 16 } }
     )
+    # Warm the emulator itself (JIT, thread pool, Kestrel) so that whichever contender goes first is not penalised.
+    $null = ConvertFrom-ChildJson (Invoke-Child 'dotnet' @($RawClient, 'lookup', '--base-uri', $BaseUri, '--client-id', $ClientId,
+            '--token', $NaiveToken, '--market', $Market, '--input', $CsvPath, '--concurrency', '8')) 'Emulator warm-up'
+    $null = ConvertFrom-ChildJson (Invoke-Child 'dotnet' @($RawClient, 'voided', '--base-uri', $BaseUri, '--client-id', $ClientId,
+            '--token', $NaiveToken, '--market', $Market)) 'Emulator warm-up'
+
     $lookupRuns = [System.Collections.Generic.List[object]]::new()
     for ($round = 0; $round -lt $Rounds; $round++) {
         # Each round starts one contender later, so none always runs first or right after the same neighbour.
