@@ -40,8 +40,10 @@ $Market = 'MKT_ONE'
 $PageSize = 100
 $LookupCount = [Math]::Max(20, [int][Math]::Ceiling(10000 * $Scale))
 $VoidedCount = [Math]::Max(300, [int][Math]::Ceiling(100000 * $Scale))
-# Warm-up before each timed lookup run: enough to JIT and open connections, small next to the run.
+# Warm-up before each timed run, not timed: these rows again and again for at least $WarmupMs, so that the JIT has
+# tiered up in every process (a fresh RawClient would otherwise run much of its timed part in unoptimised code).
 $LookupWarmup = [Math]::Min($LookupCount, [Math]::Max(50, [Math]::Min(200, [int][Math]::Ceiling($LookupCount * 0.05))))
+$WarmupMs = 2000
 $ChildTimeout = [TimeSpan]::FromMinutes(10)
 $Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 $ModulePath = (Resolve-Path $ModulePath).Path
@@ -203,7 +205,8 @@ function Invoke-ModuleLookup([object[]] $Rows, [int] $ThrottleLimit) {
 function Measure-PowerShellLookup {
     # Warm-up, then one timed run in this process; CPU and emulator counters around the timed part only.
     param([string] $Name, [int] $Concurrency, [scriptblock] $Run)
-    $null = & $Run $WarmupRows
+    $warmupClock = [System.Diagnostics.Stopwatch]::StartNew()
+    do { $null = & $Run $WarmupRows } while ($warmupClock.ElapsedMilliseconds -lt $WarmupMs)
     $null = Invoke-Control 'counters/reset' -Method Post
     $emulatorCpu = Get-EmulatorCpuMs
     $self = [System.Diagnostics.Process]::GetCurrentProcess()
@@ -226,7 +229,7 @@ function Measure-RawLookup([int] $Concurrency) {
     $null = Invoke-Control 'counters/reset' -Method Post
     $emulatorCpu = Get-EmulatorCpuMs
     $run = Invoke-Child 'dotnet' @($RawClient, 'lookup', '--base-uri', $BaseUri, '--client-id', $ClientId, '--token', $NaiveToken,
-        '--market', $Market, '--input', $CsvPath, '--concurrency', [string]$Concurrency, '--warmup', [string]$LookupWarmup)
+        '--market', $Market, '--input', $CsvPath, '--concurrency', [string]$Concurrency, '--warmup', [string]$LookupWarmup, '--warmup-ms', [string]$WarmupMs)
     $emulatorCpuMs = if ($null -ne $emulatorCpu) { (Get-EmulatorCpuMs) - $emulatorCpu }
     $counters = Invoke-Control 'counters'
     $json = ConvertFrom-ChildJson $run "RawClient lookup --concurrency $Concurrency"
@@ -384,16 +387,17 @@ try {
         foreach ($which in $order) {
             if ($which -eq 'raw') {
                 $run = Invoke-Child 'dotnet' @($RawClient, 'voided', '--base-uri', $BaseUri, '--client-id', $ClientId, '--token', $NaiveToken,
-                    '--market', $Market, '--page-size', [string]$PageSize, '--warmup-pages', '2')
+                    '--market', $Market, '--page-size', [string]$PageSize, '--warmup-pages', '2', '--warmup-ms', [string]$WarmupMs)
                 $json = ConvertFrom-ChildJson $run 'RawClient voided'
                 $pagingRuns.Add([pscustomobject][ordered]@{
                         key = 'raw'; round = $round + 1; count = [long]$json.count; pages = [int]$json.pages
                         firstObjectMs = [Math]::Round($json.firstObjectMs, 1); elapsedMs = [Math]::Round($json.elapsedMs, 1)
-                        cpuMs = [Math]::Round($json.cpuMs, 1)
+                        cpuMs = [Math]::Round($json.cpuMs, 1); warmupPasses = [int]$json.warmupPasses
                     })
             } else {
                 $run = Invoke-Child $Pwsh @('-NoProfile', '-NonInteractive', '-File', $pagingScript, '-ModulePath', $ModulePath,
-                    '-BaseUri', $BaseUri, '-ClientId', $ClientId, '-ClientSecret', $ClientSecret, '-PageSize', [string]$PageSize) -SampleMemory
+                    '-BaseUri', $BaseUri, '-ClientId', $ClientId, '-ClientSecret', $ClientSecret, '-PageSize', [string]$PageSize,
+                    '-WarmupMs', [string]$WarmupMs) -SampleMemory
                 $json = ConvertFrom-ChildJson $run 'Module paging (child pwsh)'
                 $inRun = @($run.Samples | Where-Object { $_[0] -ge $json.startTicks -and $_[0] -le $json.endTicks })
                 $peakWorkingSet = [Math]::Max([long]$json.workingSetAfter, [long](($inRun | ForEach-Object { $_[1] } | Measure-Object -Maximum).Maximum))
@@ -401,7 +405,8 @@ try {
                 $pagingRuns.Add([pscustomobject][ordered]@{
                         key = 'module'; round = $round + 1; count = [long]$json.count; pages = [int]$json.pages
                         firstObjectMs = [Math]::Round($json.firstObjectMs, 1); elapsedMs = [Math]::Round($json.elapsedMs, 1)
-                        cpuMs = [Math]::Round($json.cpuMs, 1)
+                        cpuMs = [Math]::Round($json.cpuMs, 1); warmupPasses = [int]$json.warmupPasses
+                        firstPassMs = [Math]::Round($json.firstPassMs, 1); floorMs = [Math]::Round($json.floorMs, 1)
                         pagesAtFirstObject = [int]$json.pagesAtFirstObject; pagesAfterFirstOnly = [int]$json.pagesAfterFirstOnly
                         firstObjectType = $json.firstObjectType
                         memorySamples = $inRun.Count
@@ -432,6 +437,7 @@ try {
         module = [ordered]@{
             elapsedMs = Get-Median $modulePaging.elapsedMs; firstObjectMs = Get-Median $modulePaging.firstObjectMs
             cpuMs = Get-Median $modulePaging.cpuMs; runs = @($modulePaging.elapsedMs)
+            firstPassMs = Get-Median $modulePaging.firstPassMs; floorMs = Get-Median $modulePaging.floorMs
             pagesAtFirstObject = [int]($modulePaging.pagesAtFirstObject | Measure-Object -Maximum).Maximum
             pagesAfterFirstOnly = [int]($modulePaging.pagesAfterFirstOnly | Measure-Object -Maximum).Maximum
             workingSetGrowthMB = ($modulePaging.workingSetGrowthMB | Measure-Object -Maximum).Maximum
@@ -522,7 +528,10 @@ try {
     @(
         [pscustomobject][ordered]@{ 'Paging' = 'raw HttpClient loop'; 'total ms' = '{0:N0}' -f $pagingSummary.raw.elapsedMs; 'first object ms' = '{0:N1}' -f $pagingSummary.raw.firstObjectMs; 'objects/s' = '{0:N0}' -f ($pagingSummary.count / $pagingSummary.raw.elapsedMs * 1000); 'CPU ms' = '{0:N0}' -f $pagingSummary.raw.cpuMs; 'WS growth MB' = '-'; 'private growth MB' = '-'; 'GC heap growth MB' = '-' }
         [pscustomobject][ordered]@{ 'Paging' = 'Get-OneStoreVoidedPurchase | Measure-Object'; 'total ms' = '{0:N0}' -f $pagingSummary.module.elapsedMs; 'first object ms' = '{0:N1}' -f $pagingSummary.module.firstObjectMs; 'objects/s' = '{0:N0}' -f ($pagingSummary.count / $pagingSummary.module.elapsedMs * 1000); 'CPU ms' = '{0:N0}' -f $pagingSummary.module.cpuMs; 'WS growth MB' = $pagingSummary.module.workingSetGrowthMB; 'private growth MB' = $pagingSummary.module.privateBytesGrowthMB; 'GC heap growth MB' = $pagingSummary.module.gcHeapGrowthMB }
+        [pscustomobject][ordered]@{ 'Paging' = '  same count of objects | Measure-Object (no HTTP)'; 'total ms' = '{0:N0}' -f $pagingSummary.module.floorMs; 'first object ms' = '-'; 'objects/s' = '{0:N0}' -f ($pagingSummary.count / $pagingSummary.module.floorMs * 1000); 'CPU ms' = '-'; 'WS growth MB' = '-'; 'private growth MB' = '-'; 'GC heap growth MB' = '-' }
     ) | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    Write-Host ("Paging: first (memory-measured) module pass {0:N0} ms; timed passes follow >= {1} ms of warm-up in each process" -f `
+            $pagingSummary.module.firstPassMs, $WarmupMs)
     Write-Host ("Paging: module / raw {0:N2}x; pages requested when the first object arrived: {1}; after Select-Object -First 1: {2}" -f `
             $pagingSummary.moduleOverRaw, $pagingSummary.module.pagesAtFirstObject, $pagingSummary.module.pagesAfterFirstOnly)
     Write-Host ("Import: bare pwsh {0:N0} ms, with Import-Module {1:N0} ms (median of {2}): adds {3:N0} ms" -f `

@@ -6,8 +6,10 @@
     1. Imports the module and connects (not timed), and pages a little to warm up.
     2. First-object probe: at the moment the first object reaches the next command, reads the emulator's
        counters (how many voided pages were asked for by then); Select-Object -First 1 then stops paging.
-    3. Full run: Get-OneStoreVoidedPurchase | Measure-Object, with the GC heap after a full collection
-       and the process's memory before and after.
+    3. First full pass of Get-OneStoreVoidedPurchase | Measure-Object: the memory figures (GC heap after a full
+       collection before and after; the caller samples working set and private bytes between startTicks and endTicks).
+    4. More full passes until -WarmupMs has passed since the first, then the timed pass.
+    5. The PowerShell floor: as many objects of the module's output type through Measure-Object, no HTTP.
     Writes one JSON object as the last line of stdout.
 #>
 [CmdletBinding()]
@@ -16,7 +18,8 @@ param(
     [Parameter(Mandatory)][string] $BaseUri,
     [Parameter(Mandatory)][string] $ClientId,
     [Parameter(Mandatory)][string] $ClientSecret,
-    [int] $PageSize = 100
+    [int] $PageSize = 100,
+    [int] $WarmupMs = 2000
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -50,16 +53,16 @@ if ($null -eq $first) { throw 'Get-OneStoreVoidedPurchase returned nothing.' }
 $probe.FirstObjectType = $first.PSObject.TypeNames[0]
 $probe.PagesAfterFirstOnly = Get-VoidedPageCount
 
-# The full run, memory measured around it.
+# The first full pass, memory measured around it.
 [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
 $gcBefore = [GC]::GetTotalMemory($true)
 $self = [System.Diagnostics.Process]::GetCurrentProcess()
 $self.Refresh()
 $workingSetBefore = $self.WorkingSet64
 $privateBefore = $self.PrivateMemorySize64
-$cpuBefore = $self.TotalProcessorTime
 $gen0Before = [GC]::CollectionCount(0); $gen2Before = [GC]::CollectionCount(2)
 $null = Invoke-RestMethod -Method Post "$BaseUri/_emulator/counters/reset"
+$warmupClock = [System.Diagnostics.Stopwatch]::StartNew()
 $startTicks = [DateTime]::UtcNow.Ticks
 
 $stopwatch.Restart()
@@ -67,20 +70,50 @@ $measure = Get-OneStoreVoidedPurchase -PageSize $PageSize | Measure-Object
 $stopwatch.Stop()
 
 $endTicks = [DateTime]::UtcNow.Ticks
+$firstPassMs = $stopwatch.Elapsed.TotalMilliseconds
+$firstPassCount = $measure.Count
 $self.Refresh()
 $workingSetAfter = $self.WorkingSet64
 $privateAfter = $self.PrivateMemorySize64
-$cpuAfter = $self.TotalProcessorTime
 $gcAfterNoCollect = [GC]::GetTotalMemory($false)
+$gen0 = [GC]::CollectionCount(0) - $gen0Before; $gen2 = [GC]::CollectionCount(2) - $gen2Before
 [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
 $gcAfter = [GC]::GetTotalMemory($true)
 $pages = Get-VoidedPageCount
 
+# Warm passes, then the timed one.
+$warmupPasses = 1
+while ($warmupClock.ElapsedMilliseconds -lt $WarmupMs) {
+    $null = Get-OneStoreVoidedPurchase -PageSize $PageSize | Measure-Object
+    $warmupPasses++
+}
+$self.Refresh()
+$cpuBefore = $self.TotalProcessorTime
+$stopwatch.Restart()
+$measure = Get-OneStoreVoidedPurchase -PageSize $PageSize | Measure-Object
+$stopwatch.Stop()
+$self.Refresh()
+$cpuAfter = $self.TotalProcessorTime
+$elapsedMs = $stopwatch.Elapsed.TotalMilliseconds
+if ($measure.Count -ne $firstPassCount) { throw "The passes listed $firstPassCount and $($measure.Count) voided purchases." }
+
+# The floor: the same number of objects through the same Measure-Object, without the module or HTTP.
+$copies = [object[]]::new($measure.Count)
+for ($i = 0; $i -lt $copies.Length; $i++) { $copies[$i] = $first }
+$null = $copies | Measure-Object
+$stopwatch.Restart()
+$null = $copies | Measure-Object
+$stopwatch.Stop()
+$floorMs = $stopwatch.Elapsed.TotalMilliseconds
+
 [ordered]@{
     count                = $measure.Count
     pages                = $pages
-    elapsedMs            = $stopwatch.Elapsed.TotalMilliseconds
+    elapsedMs            = $elapsedMs
     cpuMs                = ($cpuAfter - $cpuBefore).TotalMilliseconds
+    warmupPasses         = $warmupPasses
+    firstPassMs          = $firstPassMs
+    floorMs              = $floorMs
     startTicks           = $startTicks
     endTicks             = $endTicks
     workingSetBefore     = $workingSetBefore
@@ -90,8 +123,8 @@ $pages = Get-VoidedPageCount
     gcHeapBefore         = $gcBefore
     gcHeapAfterNoCollect = $gcAfterNoCollect
     gcHeapAfter          = $gcAfter
-    gen0Collections      = [GC]::CollectionCount(0) - $gen0Before
-    gen2Collections      = [GC]::CollectionCount(2) - $gen2Before
+    gen0Collections      = $gen0
+    gen2Collections      = $gen2
     firstObjectMs        = $probe.FirstObjectMs
     pagesAtFirstObject   = $probe.PagesAtFirstObject
     pagesAfterFirstOnly  = $probe.PagesAfterFirstOnly
