@@ -328,6 +328,7 @@ try {
         @{ Key = 'naive'; Run = { Measure-PowerShellLookup 'naive foreach + Invoke-RestMethod' 1 { param($r) Invoke-NaiveLookup $r } } }
         @{ Key = 'module1'; Run = { Measure-PowerShellLookup 'module -ThrottleLimit 1' 1 { param($r) Invoke-ModuleLookup $r 1 } } }
         @{ Key = 'moduleDefault'; Run = { Measure-PowerShellLookup 'module (default)' 8 { param($r) Invoke-ModuleLookup $r 0 } } }
+        @{ Key = 'module16'; Run = { Measure-PowerShellLookup 'module -ThrottleLimit 16' 16 { param($r) Invoke-ModuleLookup $r 16 } } }
         @{ Key = 'raw1'; Run = { Measure-RawLookup 1 } }
         @{ Key = 'raw8'; Run = { Measure-RawLookup 8 } }
         @{ Key = 'raw16'; Run = { Measure-RawLookup 16 } }
@@ -366,7 +367,7 @@ try {
             outputType              = $runs[0].outputType
         }
     }
-    $moduleTokenRequests = $connectTokenRequests + $lookupSummary.module1.tokenRequests + $lookupSummary.moduleDefault.tokenRequests
+    $moduleTokenRequests = $connectTokenRequests + $lookupSummary.module1.tokenRequests + $lookupSummary.moduleDefault.tokenRequests + $lookupSummary.module16.tokenRequests
     $rps = { param($key) [double]$lookupSummary[$key].requestsPerSecond }
     $lookupRatios = [ordered]@{
         moduleDefaultOverNaive      = [Math]::Round((& $rps moduleDefault) / (& $rps naive), 2)
@@ -375,6 +376,7 @@ try {
         moduleDefaultOverSequential = [Math]::Round((& $rps moduleDefault) / (& $rps module1), 2)
         raw8OverRaw1                = [Math]::Round((& $rps raw8) / (& $rps raw1), 2)
         raw16OverRaw8               = [Math]::Round((& $rps raw16) / (& $rps raw8), 2)
+        module16OverRaw16           = [Math]::Round((& $rps module16) / (& $rps raw16), 3)
     }
     #endregion
 
@@ -521,9 +523,9 @@ try {
     } | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
     Write-Host ("Ratios: module default / naive {0:N2}x; module default / raw at 8 {1:N3}; module sequential / raw sequential {2:N3}" -f `
             $lookupRatios.moduleDefaultOverNaive, $lookupRatios.moduleDefaultOverRaw8, $lookupRatios.moduleSequentialOverRaw1)
-    Write-Host ("Emulator check: raw 8 in flight / raw 1 = {0:N2}x; raw 16 / raw 8 = {1:N2}x; module default / module sequential = {2:N2}x" -f `
-            $lookupRatios.raw8OverRaw1, $lookupRatios.raw16OverRaw8, $lookupRatios.moduleDefaultOverSequential)
-    Write-Host "Token requests (module): $connectTokenRequests at Connect-OneStore, $($moduleTokenRequests - $connectTokenRequests) during $($Rounds * 2) lookup runs"
+    Write-Host ("Scaling: raw 8 in flight / raw 1 = {0:N2}x; raw 16 / raw 8 = {1:N2}x; module default / module sequential = {2:N2}x; module 16 / raw 16 = {3:N3}" -f `
+            $lookupRatios.raw8OverRaw1, $lookupRatios.raw16OverRaw8, $lookupRatios.moduleDefaultOverSequential, $lookupRatios.module16OverRaw16)
+    Write-Host "Token requests (module): $connectTokenRequests at Connect-OneStore, $($moduleTokenRequests - $connectTokenRequests) during $($Rounds * 3) lookup runs"
     Write-Host ''
     @(
         [pscustomobject][ordered]@{ 'Paging' = 'raw HttpClient loop'; 'total ms' = '{0:N0}' -f $pagingSummary.raw.elapsedMs; 'first object ms' = '{0:N1}' -f $pagingSummary.raw.firstObjectMs; 'objects/s' = '{0:N0}' -f ($pagingSummary.count / $pagingSummary.raw.elapsedMs * 1000); 'CPU ms' = '{0:N0}' -f $pagingSummary.raw.cpuMs; 'WS growth MB' = '-'; 'private growth MB' = '-'; 'GC heap growth MB' = '-' }
