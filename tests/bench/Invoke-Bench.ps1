@@ -395,6 +395,7 @@ try {
                         key = 'raw'; round = $round + 1; count = [long]$json.count; pages = [int]$json.pages
                         firstObjectMs = [Math]::Round($json.firstObjectMs, 1); elapsedMs = [Math]::Round($json.elapsedMs, 1)
                         cpuMs = [Math]::Round($json.cpuMs, 1); warmupPasses = [int]$json.warmupPasses
+                        firstPassMs = [Math]::Round($json.firstPassMs, 1)
                     })
             } else {
                 $run = Invoke-Child $Pwsh @('-NoProfile', '-NonInteractive', '-File', $pagingScript, '-ModulePath', $ModulePath,
@@ -409,6 +410,7 @@ try {
                         firstObjectMs = [Math]::Round($json.firstObjectMs, 1); elapsedMs = [Math]::Round($json.elapsedMs, 1)
                         cpuMs = [Math]::Round($json.cpuMs, 1); warmupPasses = [int]$json.warmupPasses
                         firstPassMs = [Math]::Round($json.firstPassMs, 1); floorMs = [Math]::Round($json.floorMs, 1)
+                        moduleOnlyMs = [Math]::Round($json.moduleOnlyMs, 1)
                         pagesAtFirstObject = [int]$json.pagesAtFirstObject; pagesAfterFirstOnly = [int]$json.pagesAfterFirstOnly
                         firstObjectType = $json.firstObjectType
                         memorySamples = $inRun.Count
@@ -435,11 +437,13 @@ try {
         raw    = [ordered]@{
             elapsedMs = Get-Median $rawPaging.elapsedMs; firstObjectMs = Get-Median $rawPaging.firstObjectMs
             cpuMs = Get-Median $rawPaging.cpuMs; runs = @($rawPaging.elapsedMs)
+            firstPassMs = Get-Median $rawPaging.firstPassMs
         }
         module = [ordered]@{
             elapsedMs = Get-Median $modulePaging.elapsedMs; firstObjectMs = Get-Median $modulePaging.firstObjectMs
             cpuMs = Get-Median $modulePaging.cpuMs; runs = @($modulePaging.elapsedMs)
             firstPassMs = Get-Median $modulePaging.firstPassMs; floorMs = Get-Median $modulePaging.floorMs
+            moduleOnlyMs = Get-Median $modulePaging.moduleOnlyMs
             pagesAtFirstObject = [int]($modulePaging.pagesAtFirstObject | Measure-Object -Maximum).Maximum
             pagesAfterFirstOnly = [int]($modulePaging.pagesAfterFirstOnly | Measure-Object -Maximum).Maximum
             workingSetGrowthMB = ($modulePaging.workingSetGrowthMB | Measure-Object -Maximum).Maximum
@@ -530,10 +534,11 @@ try {
     @(
         [pscustomobject][ordered]@{ 'Paging' = 'raw HttpClient loop'; 'total ms' = '{0:N0}' -f $pagingSummary.raw.elapsedMs; 'first object ms' = '{0:N1}' -f $pagingSummary.raw.firstObjectMs; 'objects/s' = '{0:N0}' -f ($pagingSummary.count / $pagingSummary.raw.elapsedMs * 1000); 'CPU ms' = '{0:N0}' -f $pagingSummary.raw.cpuMs; 'WS growth MB' = '-'; 'private growth MB' = '-'; 'GC heap growth MB' = '-' }
         [pscustomobject][ordered]@{ 'Paging' = 'Get-OneStoreVoidedPurchase | Measure-Object'; 'total ms' = '{0:N0}' -f $pagingSummary.module.elapsedMs; 'first object ms' = '{0:N1}' -f $pagingSummary.module.firstObjectMs; 'objects/s' = '{0:N0}' -f ($pagingSummary.count / $pagingSummary.module.elapsedMs * 1000); 'CPU ms' = '{0:N0}' -f $pagingSummary.module.cpuMs; 'WS growth MB' = $pagingSummary.module.workingSetGrowthMB; 'private growth MB' = $pagingSummary.module.privateBytesGrowthMB; 'GC heap growth MB' = $pagingSummary.module.gcHeapGrowthMB }
-        [pscustomobject][ordered]@{ 'Paging' = '  same count of objects | Measure-Object (no HTTP)'; 'total ms' = '{0:N0}' -f $pagingSummary.module.floorMs; 'first object ms' = '-'; 'objects/s' = '{0:N0}' -f ($pagingSummary.count / $pagingSummary.module.floorMs * 1000); 'CPU ms' = '-'; 'WS growth MB' = '-'; 'private growth MB' = '-'; 'GC heap growth MB' = '-' }
+        [pscustomobject][ordered]@{ 'Paging' = '  $null = Get-OneStoreVoidedPurchase (no command after it)'; 'total ms' = '{0:N0}' -f $pagingSummary.module.moduleOnlyMs; 'first object ms' = '-'; 'objects/s' = '{0:N0}' -f ($pagingSummary.count / $pagingSummary.module.moduleOnlyMs * 1000); 'CPU ms' = '-'; 'WS growth MB' = '-'; 'private growth MB' = '-'; 'GC heap growth MB' = '-' }
+        [pscustomobject][ordered]@{ 'Paging' = '  as many objects | Measure-Object (no module, no HTTP)'; 'total ms' = '{0:N0}' -f $pagingSummary.module.floorMs; 'first object ms' = '-'; 'objects/s' = '{0:N0}' -f ($pagingSummary.count / $pagingSummary.module.floorMs * 1000); 'CPU ms' = '-'; 'WS growth MB' = '-'; 'private growth MB' = '-'; 'GC heap growth MB' = '-' }
     ) | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
-    Write-Host ("Paging: first (memory-measured) module pass {0:N0} ms; timed passes follow >= {1} ms of warm-up in each process" -f `
-            $pagingSummary.module.firstPassMs, $WarmupMs)
+    Write-Host ("Paging, first pass in a fresh process (memory measured on it): module {0:N0} ms, raw {1:N0} ms ({2:N2}x); timed passes follow >= {3} ms of warm passes" -f `
+            $pagingSummary.module.firstPassMs, $pagingSummary.raw.firstPassMs, ($pagingSummary.module.firstPassMs / $pagingSummary.raw.firstPassMs), $WarmupMs)
     Write-Host ("Paging: module / raw {0:N2}x; pages requested when the first object arrived: {1}; after Select-Object -First 1: {2}" -f `
             $pagingSummary.moduleOverRaw, $pagingSummary.module.pagesAtFirstObject, $pagingSummary.module.pagesAfterFirstOnly)
     Write-Host ("Import: bare pwsh {0:N0} ms, with Import-Module {1:N0} ms (median of {2}): adds {3:N0} ms" -f `

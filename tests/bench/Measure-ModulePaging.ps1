@@ -8,8 +8,10 @@
        counters (how many voided pages were asked for by then); Select-Object -First 1 then stops paging.
     3. First full pass of Get-OneStoreVoidedPurchase | Measure-Object: the memory figures (GC heap after a full
        collection before and after; the caller samples working set and private bytes between startTicks and endTicks).
-    4. More full passes until -WarmupMs has passed since the first, then the timed pass.
-    5. The PowerShell floor: as many objects of the module's output type through Measure-Object, no HTTP.
+    4. More full passes for at least -WarmupMs after the first (the first runs mostly unoptimised code), then the
+       timed pass.
+    5. Where the time goes: the module with no command after it ($null = ...), and the PowerShell floor: the same
+       number of distinct objects of the module's output type through Measure-Object, without the module or HTTP.
     Writes one JSON object as the last line of stdout.
 #>
 [CmdletBinding()]
@@ -83,10 +85,11 @@ $pages = Get-VoidedPageCount
 
 # Warm passes, then the timed one.
 $warmupPasses = 1
-while ($warmupClock.ElapsedMilliseconds -lt $WarmupMs) {
+$warmupClock.Restart()
+do {
     $null = Get-OneStoreVoidedPurchase -PageSize $PageSize | Measure-Object
     $warmupPasses++
-}
+} while ($warmupClock.ElapsedMilliseconds -lt $WarmupMs)
 $self.Refresh()
 $cpuBefore = $self.TotalProcessorTime
 $stopwatch.Restart()
@@ -97,12 +100,20 @@ $cpuAfter = $self.TotalProcessorTime
 $elapsedMs = $stopwatch.Elapsed.TotalMilliseconds
 if ($measure.Count -ne $firstPassCount) { throw "The passes listed $firstPassCount and $($measure.Count) voided purchases." }
 
-# The floor: the same number of objects through the same Measure-Object, without the module or HTTP.
-$copies = [object[]]::new($measure.Count)
-for ($i = 0; $i -lt $copies.Length; $i++) { $copies[$i] = $first }
-$null = $copies | Measure-Object
+# The module alone, its objects going nowhere.
 $stopwatch.Restart()
-$null = $copies | Measure-Object
+$null = Get-OneStoreVoidedPurchase -PageSize $PageSize
+$stopwatch.Stop()
+$moduleOnlyMs = $stopwatch.Elapsed.TotalMilliseconds
+
+# The floor: as many distinct objects of the module's output type through the same Measure-Object.
+$collected = Get-OneStoreVoidedPurchase -PageSize $PageSize
+$objects = [System.Collections.Generic.List[object]]::new($collected.Count)
+foreach ($o in $collected) { $objects.Add($o.PSObject.BaseObject) }
+$collected = $null
+$null = $objects | Measure-Object
+$stopwatch.Restart()
+$null = $objects | Measure-Object
 $stopwatch.Stop()
 $floorMs = $stopwatch.Elapsed.TotalMilliseconds
 
@@ -114,6 +125,7 @@ $floorMs = $stopwatch.Elapsed.TotalMilliseconds
     warmupPasses         = $warmupPasses
     firstPassMs          = $firstPassMs
     floorMs              = $floorMs
+    moduleOnlyMs         = $moduleOnlyMs
     startTicks           = $startTicks
     endTicks             = $endTicks
     workingSetBefore     = $workingSetBefore
