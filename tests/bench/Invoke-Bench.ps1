@@ -26,7 +26,7 @@ param(
     # Timed runs per contender (median reported).
     [ValidateRange(1, 20)][int] $Rounds = 3,
     # Fresh pwsh starts per import contender (median reported; at least 10).
-    [ValidateRange(10, 200)][int] $ImportRuns = 10,
+    [ValidateRange(10, 200)][int] $ImportRuns = 15,
     # Use an emulator that is already running instead of starting -EmulatorPath (for working on the bench itself).
     [string] $EmulatorUri
 )
@@ -456,30 +456,40 @@ try {
     #endregion
 
     #region import
-    Write-Step "Import: $ImportRuns fresh pwsh starts each, interleaved"
+    Write-Step "Import: $ImportRuns fresh pwsh starts each (bare, staged module, empty module), interleaved"
     $bareArgs = @('-NoProfile', '-NonInteractive', '-Command', 'exit')
     $importArgs = @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$($ModulePath -replace "'", "''")' -ErrorAction Stop; exit")
-    $bareMs = [System.Collections.Generic.List[double]]::new()
-    $importMs = [System.Collections.Generic.List[double]]::new()
+    # A control: an empty module imported the same way shows what Import-Module itself costs in a fresh process.
+    $emptyModule = Join-Path $OutputPath 'empty-module' 'BenchEmpty.psd1'
+    $null = New-Item -ItemType Directory -Force (Split-Path $emptyModule)
+    "@{ ModuleVersion = '1.0.0'; FunctionsToExport = @(); CmdletsToExport = @(); AliasesToExport = @(); VariablesToExport = @() }" |
+        Set-Content -Encoding utf8 $emptyModule
+    $emptyArgs = @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$($emptyModule -replace "'", "''")' -ErrorAction Stop; exit")
+    $startMs = @{ bare = [System.Collections.Generic.List[double]]::new(); import = [System.Collections.Generic.List[double]]::new(); empty = [System.Collections.Generic.List[double]]::new() }
+    $kinds = @('bare', 'import', 'empty')
     for ($i = -2; $i -lt $ImportRuns; $i++) {
-        # Two untimed pairs first (disk cache), then alternate which of the pair goes first.
-        $pair = if ($i % 2) { @('import', 'bare') } else { @('bare', 'import') }
-        foreach ($which in $pair) {
+        # Two untimed sets first (disk cache), then the order rotates.
+        for ($k = 0; $k -lt $kinds.Count; $k++) {
+            $which = $kinds[($k + $i + 2) % $kinds.Count]
+            $argList = switch ($which) { 'bare' { $bareArgs } 'import' { $importArgs } 'empty' { $emptyArgs } }
             $stopwatch = [System.Diagnostics.Stopwatch]::StartNew()
-            $run = Invoke-Child $Pwsh $(if ($which -eq 'bare') { $bareArgs } else { $importArgs })
+            $run = Invoke-Child $Pwsh $argList
             $stopwatch.Stop()
             if ($run.ExitCode -ne 0) { throw "pwsh ($which) exited with $($run.ExitCode): $($run.StdErr.Trim())" }
-            if ($i -ge 0) { ($which -eq 'bare' ? $bareMs : $importMs).Add($stopwatch.Elapsed.TotalMilliseconds) }
+            if ($i -ge 0) { $startMs[$which].Add($stopwatch.Elapsed.TotalMilliseconds) }
         }
     }
     $importSummary = [ordered]@{
         runs           = $ImportRuns
-        bareMedianMs   = [Math]::Round((Get-Median $bareMs), 1)
-        importMedianMs = [Math]::Round((Get-Median $importMs), 1)
-        bareMs         = @($bareMs | ForEach-Object { [Math]::Round($_, 1) })
-        importMs       = @($importMs | ForEach-Object { [Math]::Round($_, 1) })
+        bareMedianMs   = [Math]::Round((Get-Median $startMs.bare), 1)
+        importMedianMs = [Math]::Round((Get-Median $startMs.import), 1)
+        emptyModuleMedianMs = [Math]::Round((Get-Median $startMs.empty), 1)
+        bareMs         = @($startMs.bare | ForEach-Object { [Math]::Round($_, 1) })
+        importMs       = @($startMs.import | ForEach-Object { [Math]::Round($_, 1) })
+        emptyModuleMs  = @($startMs.empty | ForEach-Object { [Math]::Round($_, 1) })
     }
     $importSummary.addedMs = [Math]::Round($importSummary.importMedianMs - $importSummary.bareMedianMs, 1)
+    $importSummary.overEmptyModuleMs = [Math]::Round($importSummary.importMedianMs - $importSummary.emptyModuleMedianMs, 1)
     #endregion
 
     #region report
@@ -541,8 +551,9 @@ try {
             $pagingSummary.module.firstPassMs, $pagingSummary.raw.firstPassMs, ($pagingSummary.module.firstPassMs / $pagingSummary.raw.firstPassMs), $WarmupMs)
     Write-Host ("Paging: module / raw {0:N2}x; pages requested when the first object arrived: {1}; after Select-Object -First 1: {2}" -f `
             $pagingSummary.moduleOverRaw, $pagingSummary.module.pagesAtFirstObject, $pagingSummary.module.pagesAfterFirstOnly)
-    Write-Host ("Import: bare pwsh {0:N0} ms, with Import-Module {1:N0} ms (median of {2}): adds {3:N0} ms" -f `
-            $importSummary.bareMedianMs, $importSummary.importMedianMs, $ImportRuns, $importSummary.addedMs)
+    Write-Host ("Import: bare pwsh {0:N0} ms, with Import-Module {1:N0} ms (median of {2}): adds {3:N0} ms; an empty module adds {4:N0} ms, so the module's own share is {5:N0} ms" -f `
+            $importSummary.bareMedianMs, $importSummary.importMedianMs, $ImportRuns, $importSummary.addedMs,
+        ($importSummary.emptyModuleMedianMs - $importSummary.bareMedianMs), $importSummary.overEmptyModuleMs)
     Write-Host ''
     foreach ($t in $targets) {
         $label = if ($t.pass) { 'PASS' } else { 'FAIL' }
