@@ -57,13 +57,14 @@ namespace OneStoreIap.Emulator
         /// <summary>The virtual clock's current time, epoch milliseconds.</summary>
         public long NowMillis => clock.NowMillis;
 
-        /// <summary>Back to the seed; faults, counters, request log and clock offset cleared. Issued tokens are kept.</summary>
+        /// <summary>Back to the seed; faults, counters, request log and clock offset cleared. Issued tokens stay valid; the next token request gets a fresh one.</summary>
         public void Reset()
         {
             clock.Reset();
             faults.Clear();
             counters.Reset();
             log.Clear();
+            tokens.ForgetCurrent();
             lock (state.Gate)
             {
                 state.Clear();

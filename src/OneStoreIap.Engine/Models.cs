@@ -122,14 +122,18 @@ namespace OneStoreIap.Engine
     /// <summary>The <c>result</c> of a changing call's success reply (<c>{"result":{"code":"Success","message":...}}</c>).</summary>
     public sealed class OperationReply
     {
-        public OperationReply(string? code, string? message)
+        public OperationReply(string? code, string? message, bool alreadyApplied = false)
         {
             Code = code;
             Message = message;
+            AlreadyApplied = alreadyApplied;
         }
 
         public string? Code { get; }
         public string? Message { get; }
+
+        /// <summary>True when an earlier attempt whose reply was lost had already applied the change.</summary>
+        public bool AlreadyApplied { get; }
     }
 
     /// <summary>The window of a list request. Times are epoch milliseconds; the server derives a missing side.</summary>

@@ -320,7 +320,32 @@ namespace OneStoreIap.Engine
             {
                 Body = PayloadBody(developerPayload),
             };
-            return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OneStoreApiException e) when (call.Ambiguous && e.Kind == OneStoreErrorKind.Api && e.HttpStatus == 409)
+            {
+                // An earlier attempt whose reply was lost may have applied it: if the purchase is acknowledged now, that
+                // attempt did, and the change is reported as done rather than as a conflict.
+                if (await IsAcknowledgedAsync(productId, purchaseToken, call.Log, cancellationToken).ConfigureAwait(false))
+                    return new OperationReply(OneStoreErrorCodes.Success, "Already acknowledged by an earlier attempt whose reply was lost.", alreadyApplied: true);
+                throw;
+            }
+        }
+
+        private async Task<bool> IsAcknowledgedAsync(string productId, string purchaseToken, Action<OneStoreRequestLog>? log, CancellationToken cancellationToken)
+        {
+            try
+            {
+                InAppPurchaseDetails inApp = await GetInAppPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
+                return inApp.AcknowledgeState == 1 || inApp.ConsumptionState == 1;
+            }
+            catch (OneStoreApiException e) when (e.Code == OneStoreErrorCodes.NoSuchData)
+            {
+                RecurringPurchaseDetails auto = await GetRecurringPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
+                return auto.AcknowledgeState == 1;
+            }
         }
 
         /// <summary>consumePurchase: POST /v7/apps/{clientId}/purchases/inapp/products/{productId}/{purchaseToken}/consume.</summary>
@@ -334,7 +359,18 @@ namespace OneStoreIap.Engine
             {
                 Body = PayloadBody(developerPayload),
             };
-            return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OneStoreApiException e) when (call.Ambiguous && e.Code == OneStoreErrorCodes.InvalidConsumeState)
+            {
+                // Without an earlier ambiguous attempt InvalidConsumeState stays an error; with one, check who consumed it.
+                InAppPurchaseDetails now = await GetInAppPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
+                if (now.ConsumptionState == 1)
+                    return new OperationReply(OneStoreErrorCodes.Success, "Already consumed by an earlier attempt whose reply was lost.", alreadyApplied: true);
+                throw;
+            }
         }
 
         /// <summary>cancelRecurringPurchase (Auto) or cancelSubscription (Subscription).</summary>
@@ -596,6 +632,7 @@ namespace OneStoreIap.Engine
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 failureCode = OneStoreErrorCodes.RequestTimeout;
+                call.Ambiguous = true;
                 throw new OneStoreApiException(OneStoreErrorKind.Timeout, OneStoreErrorCodes.RequestTimeout,
                     $"{call.Method} {call.Path} got no reply within {_options.RequestTimeout.TotalSeconds:0.###} s.", status)
                 {
@@ -606,6 +643,7 @@ namespace OneStoreIap.Engine
             {
                 failureCode = OneStoreErrorCodes.NetworkError;
                 bool refused = FindSocketError(e) == SocketError.ConnectionRefused;
+                if (!refused || sent) call.Ambiguous = true;
                 throw new OneStoreApiException(OneStoreErrorKind.Network, OneStoreErrorCodes.NetworkError,
                     $"{call.Method} {call.Path} failed without a reply: {Sanitize(Innermost(e).Message, 200)}", status, null, e)
                 {
@@ -835,6 +873,9 @@ namespace OneStoreIap.Engine
             public byte[]? Body { get; set; }
             public byte[]? SensitiveBody { get; set; }
             public int Attempts;
+
+            /// <summary>An attempt failed in a way that may have reached the server (timeout, reset after sending).</summary>
+            public bool Ambiguous { get; set; }
         }
     }
 }

@@ -184,7 +184,7 @@ namespace OneStoreIap
                 ClientId = client.ClientId,
                 Code = reply.Code,
                 Message = reply.Message,
-                AlreadyApplied = false,
+                AlreadyApplied = reply.AlreadyApplied,
                 DeferPeriod = deferPeriod,
             };
     }

@@ -77,6 +77,8 @@ namespace OneStoreIap.Emulator.Internal
                 case Routes.GetVoidedPurchases:
                     return List(route, target, market, voided: true);
                 case Routes.GetUnconfirmedPurchases:
+                    // The spec marks this API as Korea-only until its April 2026 update adds global products; the
+                    // emulator already serves MKT_GLB, as the updated service does.
                     return List(route, target, market, voided: false);
                 case Routes.GetPurchaseDetails:
                 case Routes.GetRecurringPurchaseDetails:

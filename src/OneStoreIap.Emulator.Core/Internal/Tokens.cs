@@ -18,7 +18,8 @@ namespace OneStoreIap.Emulator.Internal
     /// remain, and a new one otherwise; older tokens stay valid until they expire, so several can be live at once.
     /// The current token is kept per clientId, not per market: a token authorises the client, and the market is
     /// chosen per API request by its own x-market-code header (the spec ties no token to a market).
-    /// Tokens survive a control-API reset, so connected clients stay connected.
+    /// A control-API reset forgets which token is current (the next token request gets a fresh one) but keeps issued
+    /// tokens valid until they expire, so connected clients stay connected.
     /// </summary>
     internal sealed class TokenStore
     {
@@ -50,6 +51,11 @@ namespace OneStoreIap.Emulator.Internal
                 issued.Add(token);
                 return token;
             }
+        }
+
+        public void ForgetCurrent()
+        {
+            lock (gate) currentByClient.Clear();
         }
 
         public AccessToken? Find(string value) => byValue.TryGetValue(value, out var token) ? token : null;

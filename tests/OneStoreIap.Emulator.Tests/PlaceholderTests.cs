@@ -1,1 +1,0 @@
-namespace OneStoreIap.Emulator.Tests { public class PlaceholderTests { [Fact] public void Builds() => Assert.True(true); } }

@@ -1,1 +1,0 @@
-namespace OneStoreIap.Engine.Tests { public class PlaceholderTests { [Fact] public void Builds() => Assert.True(true); } }
