@@ -28,7 +28,10 @@ param(
     # Fresh pwsh starts per import contender (median reported; at least 10).
     [ValidateRange(10, 200)][int] $ImportRuns = 15,
     # Use an emulator that is already running instead of starting -EmulatorPath (for working on the bench itself).
-    [string] $EmulatorUri
+    [string] $EmulatorUri,
+    # Adds this much latency to every lookup reply (the emulator's latency fault), to see the lookups as they behave
+    # over a real network instead of loopback. 0 (the default) measures loopback, as the targets assume.
+    [ValidateRange(0, 1000)][int] $LookupLatencyMs = 0
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -312,7 +315,10 @@ try {
     #endregion
 
     #region lookups
-    Write-Step "Lookups: $($Rows.Count) purchases from pipeline input"
+    Write-Step "Lookups: $($Rows.Count) purchases from pipeline input$(if ($LookupLatencyMs) { ", $LookupLatencyMs ms added to each reply" })"
+    if ($LookupLatencyMs) {
+        $null = Invoke-Control 'faults' -Method Post -Body @{ route = 'getPurchaseDetails'; latencyMs = $LookupLatencyMs }
+    }
     $tokenReply = Invoke-RestMethod -Method Post "$BaseUri/v7/oauth/token" -ContentType 'application/x-www-form-urlencoded' `
         -Body "grant_type=client_credentials&client_id=$ClientId&client_secret=$ClientSecret"
     $NaiveToken = $tokenReply.access_token
@@ -508,6 +514,7 @@ try {
         machine = $machine
         scale   = $Scale
         rounds  = $Rounds
+        lookupLatencyMs = $LookupLatencyMs
         lookups = [ordered]@{
             count = $Rows.Count; warmup = $LookupWarmup; contenders = $lookupSummary; ratios = $lookupRatios
             tokenRequests = [ordered]@{ connections = 1; atConnect = $connectTokenRequests; duringLookups = $moduleTokenRequests - $connectTokenRequests; total = $moduleTokenRequests }
@@ -522,7 +529,7 @@ try {
 
     $m = $machine
     Write-Host ''
-    Write-Host "OneStoreIap benchmark - scale $Scale ($($Rows.Count) lookups, $($pagingSummary.count) voided purchases), median of $Rounds rounds"
+    Write-Host "OneStoreIap benchmark - scale $Scale ($($Rows.Count) lookups$(if ($LookupLatencyMs) { " with $LookupLatencyMs ms added latency" }), $($pagingSummary.count) voided purchases), median of $Rounds rounds"
     Write-Host "Machine: $($m.cores) cores $($m.cpu), $($m.memoryGB) GB, $($m.os), pwsh $($m.pwsh), $($m.dotnet), $($m.date)"
     Write-Host ''
     $lookupSummary.Values | ForEach-Object {
