@@ -50,6 +50,9 @@ $WarmupMs = 2000
 $ChildTimeout = [TimeSpan]::FromMinutes(10)
 $Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 $ModulePath = (Resolve-Path $ModulePath).Path
+# Child processes get these paths on their command line: make them absolute.
+$OutputPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputPath)
+$EmulatorPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($EmulatorPath)
 $FirstLookupError = $null
 
 #region helpers
