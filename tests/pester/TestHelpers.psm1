@@ -79,4 +79,141 @@ function Invoke-EmulatorControl {
     Invoke-RestMethod @params
 }
 
-Export-ModuleMember -Function Start-TestEmulator, Stop-TestEmulator, Invoke-EmulatorControl
+function New-TestApp {
+    <#
+    .SYNOPSIS
+        Registers a fresh app in the emulator (so a test owns every purchase it sees); returns its id and secrets.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Emulator,
+        [string] $ClientId = ('com.pester.' + [guid]::NewGuid().ToString('N').Substring(0, 12)),
+        [string[]] $Markets = @('MKT_ONE', 'MKT_GLB'),
+        [switch] $Blocked
+    )
+    $secret = 'secret-' + [guid]::NewGuid().ToString('N')
+    $body = @{ clientId = $ClientId; clientSecret = $secret; markets = $Markets }
+    if ($Blocked) { $body.blocked = $true }
+    $null = Invoke-EmulatorControl -Emulator $Emulator -Path 'apps' -Method POST -Body $body
+    $secure = ConvertTo-SecureString -String $secret -AsPlainText -Force
+    [pscustomobject]@{
+        PSTypeName   = 'OneStoreIap.Tests.App'
+        ClientId     = $ClientId
+        ClientSecret = $secret
+        SecureSecret = $secure
+        Credential   = [pscredential]::new($ClientId, $secure)
+    }
+}
+
+function New-TestPurchase {
+    <#
+    .SYNOPSIS
+        A user buying: adds one purchase through the control API and returns the emulator's view of it.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Emulator,
+        [Parameter(Mandatory)] $App,
+        [string] $ProductId = 'gem_100',
+        [ValidateSet('inapp', 'auto', 'subscription')][string] $Type = 'inapp',
+        [string] $MarketCode = 'MKT_ONE',
+        [hashtable] $Property = @{}
+    )
+    $body = @{ clientId = $App.ClientId; productId = $ProductId; type = $Type; marketCode = $MarketCode }
+    foreach ($key in $Property.Keys) { $body[$key] = $Property[$key] }
+    Invoke-EmulatorControl -Emulator $Emulator -Path 'purchases' -Method POST -Body $body
+}
+
+function Get-EmulatorPurchase {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)][string] $PurchaseToken)
+    Invoke-EmulatorControl -Emulator $Emulator -Path "purchases/$([uri]::EscapeDataString($PurchaseToken))"
+}
+
+function Get-EmulatorCounter {
+    <#
+    .SYNOPSIS
+        The emulator's counters; -Route returns the count of one spec operation (0 when never called).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator, [string] $Route)
+    $counters = Invoke-EmulatorControl -Emulator $Emulator -Path 'counters'
+    if (-not $Route) { return $counters }
+    $property = $counters.routes.PSObject.Properties[$Route]
+    if ($property) { [int]$property.Value } else { 0 }
+}
+
+function Reset-EmulatorCounter {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator)
+    $null = Invoke-EmulatorControl -Emulator $Emulator -Path 'counters/reset' -Method POST
+}
+
+function Add-EmulatorFault {
+    <#
+    .SYNOPSIS
+        Injects a fault (see docs/emulator.md); returns its id.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)][hashtable] $Fault)
+    (Invoke-EmulatorControl -Emulator $Emulator -Path 'faults' -Method POST -Body $Fault).id
+}
+
+function Clear-EmulatorFault {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator)
+    $null = Invoke-EmulatorControl -Emulator $Emulator -Path 'faults' -Method DELETE
+}
+
+function Get-EmulatorRequest {
+    <#
+    .SYNOPSIS
+        The last N API requests the emulator saw, oldest first.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator, [int] $Last = 100)
+    $reply = Invoke-EmulatorControl -Emulator $Emulator -Path "requests?last=$Last"
+    # Either a bare array or an object that wraps one.
+    if ($reply -is [array]) { return $reply }
+    foreach ($name in 'requests', 'items') {
+        if ($reply.PSObject.Properties[$name]) { return @($reply.$name) }
+    }
+    @($reply)
+}
+
+function Get-ThrownError {
+    <#
+    .SYNOPSIS
+        Runs a script block that is expected to throw; returns the ErrorRecord it threw, or $null if it did not.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][scriptblock] $ScriptBlock)
+    try {
+        $null = & $ScriptBlock
+    } catch {
+        return $_
+    }
+    $null
+}
+
+function Get-ErrorTargetToken {
+    <#
+    .SYNOPSIS
+        The purchase token an ErrorRecord's target object names (the target is the input item: a token, or an
+        object that carries PurchaseToken).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)][System.Management.Automation.ErrorRecord] $ErrorRecord)
+    process {
+        $target = $ErrorRecord.TargetObject
+        if ($null -eq $target) { return $null }
+        if ($target -is [string]) { return $target }
+        $property = $target.PSObject.Properties['PurchaseToken']
+        if ($property) { return [string]$property.Value }
+        [string]$target
+    }
+}
+
+Export-ModuleMember -Function Start-TestEmulator, Stop-TestEmulator, Invoke-EmulatorControl, New-TestApp, New-TestPurchase,
+    Get-EmulatorPurchase, Get-EmulatorCounter, Reset-EmulatorCounter, Add-EmulatorFault, Clear-EmulatorFault,
+    Get-EmulatorRequest, Get-ThrownError, Get-ErrorTargetToken
