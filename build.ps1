@@ -73,7 +73,7 @@ function Invoke-Build {
     $null = New-Item -ItemType Directory -Force $dependencies
     Get-ChildItem $publish -File -Filter '*.dll' |
         Where-Object { $_.Name -notlike 'System.Management.Automation*' } |
-        ForEach-Object { Copy-Item $_.FullName -Destination ($_.Name -eq "$ModuleName.dll" ? $StagePath : $dependencies) }
+        ForEach-Object { Copy-Item $_.FullName -Destination ($_.Name -in "$ModuleName.dll", "$ModuleName.Loader.dll" ? $StagePath : $dependencies) }
 
     # Manifest, formats, help: stamped with the one version from Directory.Build.props.
     Get-ChildItem (Join-Path $Root 'module') -File | ForEach-Object {

@@ -1,5 +1,7 @@
 @{
     RootModule           = 'OneStoreIap.dll'
+    # Imported first: makes the engine and its dependencies loadable from dependencies/ before the cmdlets are read.
+    NestedModules        = @('OneStoreIap.Loader.dll')
     ModuleVersion        = '0.0.0'  # stamped by build.ps1 from Directory.Build.props
     GUID                 = '5b0f4d63-2f1e-4c7a-9d8e-6a3c1f0b7e21'
     Author               = 'OneStoreIap contributors'

@@ -26,10 +26,9 @@ namespace OneStoreIap.Engine.Tests
         [Fact]
         public void TheCmdletAssemblyReferencesOnlyTheRuntimePowerShellAndTheEngine()
         {
-            // System.Runtime.Loader is the runtime's own assembly (AssemblyLoadContext), used only on PowerShell 7.
             var allowed = new HashSet<string>(StringComparer.Ordinal)
             {
-                "netstandard", "System.Runtime.Loader", "System.Management.Automation", "OneStoreIap.Engine",
+                "netstandard", "System.Management.Automation", "OneStoreIap.Engine",
             };
 
             string[] references = ReadAssemblyReferences(CmdletAssemblyPath);

@@ -14,6 +14,8 @@ namespace OneStoreIap
     /// the PowerShell docs' "Resolving PowerShell module assembly dependency conflicts": the cmdlet assembly at the
     /// module root references only PowerShell and the engine; the engine is the one entry point into the isolated
     /// world. PowerShell 7 gets an AssemblyLoadContext; Windows PowerShell an AssemblyResolve handler.
+    /// This lives in its own small assembly, imported by the manifest as a nested module before the cmdlet assembly:
+    /// PowerShell reads the cmdlet assembly's types (some name engine types) before it runs that assembly's initializer.
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
