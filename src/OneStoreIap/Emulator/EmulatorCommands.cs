@@ -191,7 +191,7 @@ namespace OneStoreIap.Commands
     public sealed class GetOneStoreEmulatorPurchaseCommand : EmulatorCmdletBase
     {
         /// <summary>The purchase token.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string PurchaseToken { get; set; } = null!;
 
@@ -216,7 +216,7 @@ namespace OneStoreIap.Commands
     public sealed class RevokeOneStoreEmulatorPurchaseCommand : EmulatorCmdletBase
     {
         /// <summary>The purchase token of the purchase refunded.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string PurchaseToken { get; set; } = null!;
 
