@@ -56,7 +56,9 @@ Describe 'Invoke-NightlyJob.ps1' {
         $row = Import-Csv $Ledger | Where-Object PurchaseToken -EQ $skin.PurchaseToken
         $row.Status | Should -Be 'Revoked'
         [DateTimeOffset]$row.RevokedAt | Should -BeGreaterThan ([DateTimeOffset]$row.GrantedAt).AddSeconds(-5)
-        @(Import-Csv $Audit | Where-Object { $_.Action -eq 'Revoked' -and $_.PurchaseToken -eq $skin.PurchaseToken }).Count | Should -Be 1
+        $logged = @(Import-Csv $Audit | Where-Object { $_.Action -eq 'Revoked' -and $_.PurchaseToken -eq $skin.PurchaseToken })
+        $logged.Count | Should -Be 1
+        $logged[0].ProductId | Should -BeExactly 'hero_skin'
 
         # The next night finds nothing new to revoke.
         (& $Job -LedgerPath $Ledger -AuditPath $Audit).Revoked | Should -Be 0

@@ -67,7 +67,7 @@ foreach ($voided in Get-OneStoreVoidedPurchase @use) {
     $row.Status = 'Revoked'
     $row.RevokedAt = $voided.VoidedTime.ToString('o')
     $revoked++
-    Write-Audit 'Revoked' $voided.PurchaseToken $voided.ProductId "voided at $($row.RevokedAt)"
+    Write-Audit 'Revoked' $row.PurchaseToken $row.ProductId "voided at $($row.RevokedAt)"
 }
 
 # 3. Write the ledger (in one move, so an interrupted run keeps the old one) and the audit log.

@@ -309,7 +309,7 @@ Describe 'The cmdlets that drive an emulator' {
             ($purchase | Get-OneStorePurchase).PurchaseState | Should -Be 'Cancelled'
             $voided = @(Get-OneStoreVoidedPurchase | Where-Object PurchaseToken -EQ $purchase.PurchaseToken)
             $voided.Count | Should -Be 1
-            $voided[0].ProductId | Should -BeExactly 'gem_100'
+            $voided[0].PurchaseId | Should -BeExactly $purchase.PurchaseId
         }
 
         It 'writes the new state with -PassThru and takes tokens as strings' {
@@ -435,7 +435,8 @@ Describe 'The cmdlets that drive an emulator' {
         It 'drives the most recently started emulator when -Emulator is omitted' {
             $other = Start-OneStoreEmulator
             try {
-                $purchase = Add-OneStoreEmulatorPurchase -ProductId gem_100
+                # Each emulator numbers its generated tokens from 1: name this one so that it is unique.
+                $purchase = Add-OneStoreEmulatorPurchase -ProductId gem_100 -PurchaseToken ('LATEST-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
                 Get-OneStoreEmulatorPurchase -PurchaseToken $purchase.PurchaseToken -Emulator $other | Should -Not -BeNullOrEmpty
                 Get-OneStoreEmulatorPurchase -PurchaseToken $purchase.PurchaseToken -Emulator $Emulator -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
             } finally {
