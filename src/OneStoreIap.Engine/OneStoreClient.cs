@@ -409,7 +409,7 @@ namespace OneStoreIap.Engine
             return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
         }
 
-        /// <summary>getVoidedPurchases: one page. Callers stream: ask for the next page only after using this one.</summary>
+        /// <summary>getVoidedPurchases: one page. Callers stream: ask for the next page only once this one has begun to be used.</summary>
         public async Task<PurchaseListPage<VoidedPurchaseItem>> GetVoidedPurchasesPageAsync(PurchaseListQuery query,
             Action<OneStoreRequestLog>? log = null, CancellationToken cancellationToken = default)
         {

@@ -1,14 +1,17 @@
 using System;
 using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
 using OneStoreIap.Engine;
 
 namespace OneStoreIap.Commands
 {
     /// <summary>
-    /// The list cmdlets: follow continuationKey page by page and stream. A page's objects are written before the next
-    /// page is asked for, so Select-Object -First stops the paging early and memory stays flat.
+    /// The list cmdlets: follow continuationKey page by page and stream. The first page's first object is written
+    /// before any other page is asked for, so Select-Object -First stops the paging early; after that, the next page
+    /// is fetched while the current page's objects go down the pipeline (one page ahead at most, so memory stays flat).
     /// </summary>
-    public abstract class OneStoreListCmdletBase : OneStoreCmdletBase
+    public abstract class OneStoreListCmdletBase<TItem> : OneStoreCmdletBase
     {
         /// <summary>The start of the window (sent as epoch milliseconds). Alone, the server sets the end one month later.</summary>
         [Parameter]
@@ -25,43 +28,67 @@ namespace OneStoreIap.Commands
 
         internal abstract string ActivityName { get; }
 
-        /// <summary>Fetches one page and writes its rows; returns the next continuation key.</summary>
-        internal abstract string? WritePage(OneStoreClient client, PurchaseListQuery query);
+        /// <summary>Fetches one page.</summary>
+        internal abstract Task<PurchaseListPage<TItem>> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken);
+
+        /// <summary>Turns one row into the cmdlet's output object.</summary>
+        internal abstract object ToOutput(TItem item, OneStoreClient client);
 
         protected override void ProcessRecord()
         {
             OneStoreClient client = GetConnection().Client;
-            var query = new PurchaseListQuery
-            {
-                StartTimeMillis = MyInvocation.BoundParameters.ContainsKey(nameof(StartTime)) ? StartTime.ToUnixTimeMilliseconds() : (long?)null,
-                EndTimeMillis = MyInvocation.BoundParameters.ContainsKey(nameof(EndTime)) ? EndTime.ToUnixTimeMilliseconds() : (long?)null,
-                MaxResults = MyInvocation.BoundParameters.ContainsKey(nameof(PageSize)) ? PageSize : (int?)null,
-            };
-            if (query.StartTimeMillis > query.EndTimeMillis)
+            long? start = MyInvocation.BoundParameters.ContainsKey(nameof(StartTime)) ? StartTime.ToUnixTimeMilliseconds() : (long?)null;
+            long? end = MyInvocation.BoundParameters.ContainsKey(nameof(EndTime)) ? EndTime.ToUnixTimeMilliseconds() : (long?)null;
+            int? maxResults = MyInvocation.BoundParameters.ContainsKey(nameof(PageSize)) ? PageSize : (int?)null;
+            if (start > end)
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("-StartTime is after -EndTime."),
                     OneStoreErrorCodes.InvalidTimeRange, ErrorCategory.InvalidArgument, null));
             }
 
+            // Cancelled when this command ends early (Select-Object -First, an error, Ctrl+C) with a page still in flight.
+            using var listing = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+            Task<PurchaseListPage<TItem>> Fetch(string? continuationKey) => FetchPageAsync(client, new PurchaseListQuery
+            {
+                StartTimeMillis = start,
+                EndTimeMillis = end,
+                MaxResults = maxResults,
+                ContinuationKey = continuationKey,
+            }, listing.Token);
+
+            string? key = null;
             int pages = 0;
+            long rows = 0;
             var progress = new ProgressRecord(1, ActivityName, "Fetching the first page");
+            Task<PurchaseListPage<TItem>>? pending = Fetch(null);
             try
             {
-                while (true)
+                while (pending != null)
                 {
+                    PurchaseListPage<TItem> page = Await(pending);
+                    pending = null;
                     pages++;
-                    progress.StatusDescription = $"Page {pages}";
+                    progress.StatusDescription = $"{pages} page(s), {rows + page.Items.Count} purchase(s)";
                     WriteProgress(progress);
-                    string? next = WritePage(client, query);
-                    if (string.IsNullOrEmpty(next)) break;
-                    if (next == query.ContinuationKey)
+
+                    string? next = page.ContinuationKey;
+                    if (!string.IsNullOrEmpty(next) && next == key)
                     {
                         WriteError(new ErrorRecord(new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ProtocolError,
                             "ONE store returned the same continuationKey twice; paging stopped to avoid a loop."),
                             OneStoreErrorCodes.ProtocolError, ErrorCategory.ProtocolError, next));
-                        break;
+                        next = null;
                     }
-                    query.ContinuationKey = next;
+                    key = next;
+                    bool more = !string.IsNullOrEmpty(next);
+                    if (more && page.Items.Count == 0) pending = Fetch(next);
+                    foreach (TItem item in page.Items)
+                    {
+                        WriteObject(ToOutput(item, client));
+                        rows++;
+                        // The first object is out: from now on, fetch the next page while this one is written.
+                        if (more && pending == null) pending = Fetch(next);
+                    }
                 }
             }
             catch (PipelineStoppedException)
@@ -72,10 +99,13 @@ namespace OneStoreIap.Commands
             {
                 // A failed page ends the listing: the rest cannot be reached without its continuation key.
                 if (IsStopping(e)) throw new PipelineStoppedException();
-                ThrowTerminatingError(CreateErrorRecord(e, query.ContinuationKey));
+                ThrowTerminatingError(CreateErrorRecord(e, key));
             }
             finally
             {
+                listing.Cancel();
+                // Observe an abandoned page's failure so it is never reported as unobserved.
+                pending?.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
                 progress.RecordType = ProgressRecordType.Completed;
                 try { WriteProgress(progress); } catch (PipelineStoppedException) { }
             }
@@ -85,30 +115,26 @@ namespace OneStoreIap.Commands
     /// <summary>Get-OneStoreVoidedPurchase: getVoidedPurchases, every page.</summary>
     [Cmdlet(VerbsCommon.Get, "OneStoreVoidedPurchase")]
     [OutputType(typeof(VoidedPurchase))]
-    public sealed class GetOneStoreVoidedPurchaseCommand : OneStoreListCmdletBase
+    public sealed class GetOneStoreVoidedPurchaseCommand : OneStoreListCmdletBase<VoidedPurchaseItem>
     {
         internal override string ActivityName => "Listing voided purchases";
 
-        internal override string? WritePage(OneStoreClient client, PurchaseListQuery query)
-        {
-            PurchaseListPage<VoidedPurchaseItem> page = Await(client.GetVoidedPurchasesPageAsync(query, RequestLog, CancellationToken));
-            foreach (VoidedPurchaseItem item in page.Items) WriteObject(OutputMapper.ToVoided(item, client));
-            return page.ContinuationKey;
-        }
+        internal override Task<PurchaseListPage<VoidedPurchaseItem>> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken) =>
+            client.GetVoidedPurchasesPageAsync(query, RequestLog, cancellationToken);
+
+        internal override object ToOutput(VoidedPurchaseItem item, OneStoreClient client) => OutputMapper.ToVoided(item, client);
     }
 
     /// <summary>Get-OneStoreUnconfirmedPurchase: getUnconfirmedPurchases, every page.</summary>
     [Cmdlet(VerbsCommon.Get, "OneStoreUnconfirmedPurchase")]
     [OutputType(typeof(UnconfirmedPurchase))]
-    public sealed class GetOneStoreUnconfirmedPurchaseCommand : OneStoreListCmdletBase
+    public sealed class GetOneStoreUnconfirmedPurchaseCommand : OneStoreListCmdletBase<UnconfirmedPurchaseItem>
     {
         internal override string ActivityName => "Listing unconfirmed purchases";
 
-        internal override string? WritePage(OneStoreClient client, PurchaseListQuery query)
-        {
-            PurchaseListPage<UnconfirmedPurchaseItem> page = Await(client.GetUnconfirmedPurchasesPageAsync(query, RequestLog, CancellationToken));
-            foreach (UnconfirmedPurchaseItem item in page.Items) WriteObject(OutputMapper.ToUnconfirmed(item, client));
-            return page.ContinuationKey;
-        }
+        internal override Task<PurchaseListPage<UnconfirmedPurchaseItem>> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken) =>
+            client.GetUnconfirmedPurchasesPageAsync(query, RequestLog, cancellationToken);
+
+        internal override object ToOutput(UnconfirmedPurchaseItem item, OneStoreClient client) => OutputMapper.ToUnconfirmed(item, client);
     }
 }
