@@ -183,6 +183,13 @@ Describe 'Stop-OneStoreEmulator' {
         Test-Listening $two.BaseUri | Should -BeFalse
     }
 
+    It 'stops nothing when an empty pipeline reaches it' {
+        $emulator = Start-OneStoreEmulator
+        @() | Stop-OneStoreEmulator
+        $emulator.IsRunning | Should -BeTrue
+        Stop-OneStoreEmulator -Emulator $emulator
+    }
+
     It 'stops only the emulators piped to it, and a second stop does nothing' {
         $keep = Start-OneStoreEmulator
         $stop = Start-OneStoreEmulator

@@ -51,14 +51,15 @@ namespace OneStoreIap.Commands
                 }
             }
 
+            string assemblyPath = EmulatorLoader.GetAssemblyPath(MyInvocation.MyCommand.Module?.ModuleBase);
             EmulatorInstance instance;
             try
             {
-                instance = EmulatorLoader.Start(Port, seedPath, TokenLifetime, Sandbox.IsPresent);
+                instance = EmulatorLoader.Start(assemblyPath, Port, seedPath, TokenLifetime, Sandbox.IsPresent);
             }
             catch (InvalidOperationException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, "EmulatorLoadFailed", ErrorCategory.NotInstalled, EmulatorLoader.AssemblyPath));
+                ThrowTerminatingError(new ErrorRecord(e, "EmulatorLoadFailed", ErrorCategory.NotInstalled, assemblyPath));
                 return;
             }
             catch (ArgumentException e)
@@ -100,7 +101,8 @@ namespace OneStoreIap.Commands
 
         protected override void EndProcessing()
         {
-            if (_any || MyInvocation.BoundParameters.ContainsKey(nameof(Emulator))) return;
+            // Only a bare Stop-OneStoreEmulator stops them all: an empty pipeline (nothing found to stop) stops nothing.
+            if (_any || MyInvocation.ExpectingInput || MyInvocation.BoundParameters.ContainsKey(nameof(Emulator))) return;
             foreach (EmulatorInstance instance in EmulatorRegistry.Running()) Stop(instance);
         }
 

@@ -17,14 +17,11 @@ namespace OneStoreIap
         private static readonly object Gate = new object();
         private static MethodInfo? _start;
 
-        /// <summary>Where the module keeps the emulator: &lt;ModuleBase&gt;/emulator/.</summary>
-        internal static string AssemblyPath
+        /// <summary>Where the module keeps the emulator: &lt;ModuleBase&gt;/emulator/ (the cmdlet assembly's folder when the module base is unknown).</summary>
+        internal static string GetAssemblyPath(string? moduleBase)
         {
-            get
-            {
-                string moduleBase = Path.GetDirectoryName(typeof(EmulatorLoader).Assembly.Location) ?? ".";
-                return Path.Combine(Path.Combine(moduleBase, "emulator"), AssemblyFileName);
-            }
+            if (string.IsNullOrEmpty(moduleBase)) moduleBase = Path.GetDirectoryName(typeof(EmulatorLoader).Assembly.Location) ?? ".";
+            return Path.Combine(Path.Combine(moduleBase!, "emulator"), AssemblyFileName);
         }
 
         /// <summary>Null when this process can host the emulator; otherwise why not, and what to do instead.</summary>
@@ -41,12 +38,11 @@ namespace OneStoreIap
         }
 
         /// <summary>The facade's Start method; throws <see cref="InvalidOperationException"/> when it cannot be loaded.</summary>
-        internal static MethodInfo GetStartMethod()
+        internal static MethodInfo GetStartMethod(string path)
         {
             lock (Gate)
             {
                 if (_start != null) return _start;
-                string path = AssemblyPath;
                 if (!File.Exists(path))
                 {
                     throw new InvalidOperationException(
@@ -75,9 +71,9 @@ namespace OneStoreIap
         }
 
         /// <summary>Starts an in-process emulator (see InProcessEmulator.Start); the facade's own exceptions are unwrapped.</summary>
-        internal static EmulatorInstance Start(int port, string? seedPath, int tokenLifetimeSeconds, bool sandbox)
+        internal static EmulatorInstance Start(string assemblyPath, int port, string? seedPath, int tokenLifetimeSeconds, bool sandbox)
         {
-            MethodInfo start = GetStartMethod();
+            MethodInfo start = GetStartMethod(assemblyPath);
             object?[] arguments = { port, seedPath, tokenLifetimeSeconds, sandbox, null, null, null };
             IDisposable host;
             try
