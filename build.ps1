@@ -6,7 +6,7 @@
     Tasks:
       Build    builds the solution and stages the module into output/OneStoreIap/<version>/
                and the emulator into output/emulator/
-      Test     Build, then every xunit and Pester test; ends with 'Tests: N passed, N failed'
+      Test     Package, then every xunit and Pester test; ends with 'Tests: N passed, N failed'
       Demo     Build, start the emulator, run examples/ against it, stop the emulator
       Bench    Build, run the side-by-side benchmark (output/bench/results.json)
       Package  Build, then produce the Gallery .nupkg under output/package/
@@ -75,6 +75,13 @@ function Invoke-Build {
         Where-Object { $_.Name -notlike 'System.Management.Automation*' } |
         ForEach-Object { Copy-Item $_.FullName -Destination ($_.Name -in "$ModuleName.dll", "$ModuleName.Loader.dll" ? $StagePath : $dependencies) }
 
+    # The emulator's rules, for Start-OneStoreEmulator to host inside pwsh 7.4+ (net8.0; it needs nothing beyond the
+    # .NET runtime, System.Text.Json included, so the one assembly is all it takes). Loaded only when an emulator starts.
+    $emulatorCore = Join-Path $Root 'src' 'OneStoreIap.Emulator.Core' 'bin' $Configuration 'net8.0' 'OneStoreIap.Emulator.Core.dll'
+    if (-not (Test-Path $emulatorCore)) { throw "The build did not produce $emulatorCore." }
+    $null = New-Item -ItemType Directory -Force (Join-Path $StagePath 'emulator')
+    Copy-Item $emulatorCore (Join-Path $StagePath 'emulator')
+
     # Manifest, formats, help: stamped with the one version from Directory.Build.props.
     Get-ChildItem (Join-Path $Root 'module') -File | ForEach-Object {
         if ($_.Extension -eq '.psd1') {
@@ -127,7 +134,8 @@ function Get-TrxCount {
 }
 
 function Invoke-Test {
-    Invoke-Build
+    # Package builds first, so the suite also tests what the Gallery would get (tests/pester/Package.Tests.ps1).
+    Invoke-Package
     $results = Join-Path $Output 'test-results'
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
     $null = New-Item -ItemType Directory -Force $results
@@ -147,6 +155,7 @@ function Invoke-Test {
     Write-Host '== Pester (fresh pwsh, staged module)' -ForegroundColor Cyan
     $pesterResult = Join-Path $results 'pester.json'
     $pwsh = Get-Pwsh
+    $env:ONESTOREIAP_TEST_PACKAGE = Join-Path $Output 'package'
     & $pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests' 'pester' 'Invoke-PesterSuite.ps1') `
         -PesterPath (Get-PesterModulePath) -ModulePath (Join-Path $StagePath "$ModuleName.psd1") `
         -EmulatorPath (Join-Path $EmulatorPath 'OneStoreIap.Emulator.dll') -ResultPath $pesterResult -Filter $PesterFilter

@@ -26,7 +26,15 @@
         'Set-OneStoreSubscription',
         'Get-OneStoreVoidedPurchase',
         'Get-OneStoreUnconfirmedPurchase',
-        'Invoke-OneStoreRequest'
+        'Invoke-OneStoreRequest',
+        'Start-OneStoreEmulator',
+        'Stop-OneStoreEmulator',
+        'Add-OneStoreEmulatorPurchase',
+        'Get-OneStoreEmulatorPurchase',
+        'Revoke-OneStoreEmulatorPurchase',
+        'Set-OneStoreEmulatorClock',
+        'Add-OneStoreEmulatorFault',
+        'Clear-OneStoreEmulatorFault'
     )
     AliasesToExport      = @()
     VariablesToExport    = @()

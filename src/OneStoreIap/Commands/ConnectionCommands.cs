@@ -17,6 +17,7 @@ namespace OneStoreIap.Commands
         internal const string ClientSecretBaseUriSet = "ClientSecretBaseUri";
         internal const string CredentialSet = "Credential";
         internal const string CredentialBaseUriSet = "CredentialBaseUri";
+        internal const string EmulatorSet = "Emulator";
 
         /// <summary>The app's client id (License Management in the Developer Center; often the package name).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ClientSecretSet)]
@@ -48,6 +49,10 @@ namespace OneStoreIap.Commands
         [Parameter(Mandatory = true, ParameterSetName = CredentialBaseUriSet)]
         public Uri BaseUri { get; set; } = null!;
 
+        /// <summary>An emulator (from Start-OneStoreEmulator): its address and its sample app's credential.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = EmulatorSet)]
+        public EmulatorInstance Emulator { get; set; } = null!;
+
         /// <summary>How many times a transient failure (503, 500, 502, 504, 429, network, timeout) is retried (0-10).</summary>
         [Parameter]
         [ValidateRange(0, 10)]
@@ -69,17 +74,24 @@ namespace OneStoreIap.Commands
 
         protected override void ProcessRecord()
         {
-            bool byCredential = ParameterSetName == CredentialSet || ParameterSetName == CredentialBaseUriSet;
-            string clientId = byCredential ? Credential.UserName : ClientId;
-            SecureString secret = byCredential ? Credential.Password : ClientSecret;
+            if (ParameterSetName == EmulatorSet && Emulator.Credential == null)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException("The emulator's seed has no app to connect as. Use -BaseUri with -Credential instead."),
+                    "EmulatorWithoutApp", ErrorCategory.InvalidArgument, Emulator));
+            }
+            bool byCredential = ParameterSetName == CredentialSet || ParameterSetName == CredentialBaseUriSet || ParameterSetName == EmulatorSet;
+            PSCredential? credential = ParameterSetName == EmulatorSet ? Emulator.Credential : Credential;
+            string clientId = byCredential ? credential!.UserName : ClientId;
+            SecureString secret = byCredential ? credential!.Password : ClientSecret;
             if (clientId != null && clientId.StartsWith("\\", StringComparison.Ordinal)) clientId = clientId.Substring(1);
 
             OneStoreEnvironment environment;
             Uri baseUri;
-            if (ParameterSetName == ClientSecretBaseUriSet || ParameterSetName == CredentialBaseUriSet)
+            if (ParameterSetName == ClientSecretBaseUriSet || ParameterSetName == CredentialBaseUriSet || ParameterSetName == EmulatorSet)
             {
                 environment = OneStoreEnvironment.Custom;
-                baseUri = BaseUri;
+                baseUri = ParameterSetName == EmulatorSet ? Emulator.BaseUri : BaseUri;
             }
             else
             {

@@ -1,0 +1,187 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+using System.Security;
+
+namespace OneStoreIap
+{
+    /// <summary>
+    /// A running emulator: where it listens and the credential of its sample app, ready for Connect-OneStore
+    /// -Emulator. Start-OneStoreEmulator returns one hosted inside this pwsh process; one made from a URI
+    /// (<c>[OneStoreIap.EmulatorInstance]'http://127.0.0.1:5080'</c>) points at a standalone emulator with the built-in seed.
+    /// </summary>
+    public sealed class EmulatorInstance
+    {
+        /// <summary>The built-in seed's first app (docs/emulator.md): a public sample secret, not a real one.</summary>
+        internal const string SampleClientId = "com.onestore.sample";
+        private const string SampleClientSecret = "sample-client-secret-0000";
+
+        private readonly object _gate = new object();
+        private IDisposable? _host;
+
+        /// <summary>An emulator already running elsewhere (the standalone program) with the built-in seed.</summary>
+        public EmulatorInstance(Uri baseUri)
+        {
+            if (baseUri == null) throw new ArgumentNullException(nameof(baseUri));
+            if (!baseUri.IsAbsoluteUri) throw new ArgumentException("The emulator's address must be an absolute URI.", nameof(baseUri));
+            BaseUri = baseUri;
+            ClientId = SampleClientId;
+            Credential = NewCredential(SampleClientId, SampleClientSecret);
+        }
+
+        /// <summary>An emulator already running elsewhere, from its address (for example http://127.0.0.1:5080).</summary>
+        public EmulatorInstance(string baseUri)
+            : this(new Uri(baseUri, UriKind.Absolute))
+        {
+        }
+
+        internal EmulatorInstance(IDisposable host, Uri baseUri, string? clientId, string? clientSecret, string? seedPath, bool sandbox)
+        {
+            _host = host;
+            BaseUri = baseUri;
+            ClientId = clientId;
+            Credential = clientId != null && !string.IsNullOrEmpty(clientSecret) ? NewCredential(clientId, clientSecret!) : null;
+            SeedPath = seedPath;
+            Sandbox = sandbox;
+            InProcess = true;
+            StartTime = DateTimeOffset.Now;
+        }
+
+        /// <summary>Where the emulator listens, for example http://127.0.0.1:43125/.</summary>
+        public Uri BaseUri { get; }
+
+        /// <summary>The port it listens on.</summary>
+        public int Port => BaseUri.Port;
+
+        /// <summary>The client id of the seed's first app (com.onestore.sample with the built-in seed).</summary>
+        public string? ClientId { get; }
+
+        /// <summary>The seed's first app as a credential: the client id and (as a SecureString) its client secret.</summary>
+        public PSCredential? Credential { get; }
+
+        /// <summary>True when it runs inside this pwsh process (started by Start-OneStoreEmulator).</summary>
+        public bool InProcess { get; }
+
+        /// <summary>False once Stop-OneStoreEmulator stopped it (always true for one running elsewhere).</summary>
+        public bool IsRunning
+        {
+            get
+            {
+                lock (_gate) return !InProcess || _host != null;
+            }
+        }
+
+        /// <summary>The seed file it started with; empty for the built-in seed.</summary>
+        public string? SeedPath { get; }
+
+        /// <summary>True when it applies the sandbox rules.</summary>
+        public bool Sandbox { get; }
+
+        /// <summary>When Start-OneStoreEmulator started it.</summary>
+        public DateTimeOffset? StartTime { get; }
+
+        /// <summary>Stops the in-process host; true when this call stopped it.</summary>
+        internal bool Stop()
+        {
+            IDisposable? host;
+            lock (_gate)
+            {
+                host = _host;
+                _host = null;
+            }
+            if (host == null) return false;
+            host.Dispose();
+            return true;
+        }
+
+        public override string ToString() => BaseUri.ToString();
+
+        private static PSCredential NewCredential(string clientId, string clientSecret)
+        {
+            var secure = new SecureString();
+            foreach (char c in clientSecret) secure.AppendChar(c);
+            secure.MakeReadOnly();
+            return new PSCredential(clientId, secure);
+        }
+    }
+
+    /// <summary>
+    /// The in-process emulators started in each runspace: the most recent is the default of the cmdlets that drive
+    /// one, and Stop-OneStoreEmulator (or removing the module) stops them all.
+    /// </summary>
+    internal static class EmulatorRegistry
+    {
+        private static readonly ConditionalWeakTable<Runspace, List<EmulatorInstance>> Started = new ConditionalWeakTable<Runspace, List<EmulatorInstance>>();
+
+        private static List<EmulatorInstance>? List(bool create)
+        {
+            Runspace? runspace = Runspace.DefaultRunspace;
+            if (runspace == null) return null;
+            if (create) return Started.GetValue(runspace, _ => new List<EmulatorInstance>());
+            return Started.TryGetValue(runspace, out List<EmulatorInstance>? list) ? list : null;
+        }
+
+        public static void Add(EmulatorInstance instance)
+        {
+            List<EmulatorInstance>? list = List(create: true);
+            if (list == null) return;
+            lock (list) list.Add(instance);
+        }
+
+        /// <summary>The most recently started instance of this runspace that still runs.</summary>
+        public static EmulatorInstance? Current()
+        {
+            List<EmulatorInstance>? list = List(create: false);
+            if (list == null) return null;
+            lock (list)
+            {
+                for (int i = list.Count - 1; i >= 0; i--)
+                {
+                    if (list[i].IsRunning) return list[i];
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Every running instance of this runspace, oldest first; forgets the stopped ones.</summary>
+        public static EmulatorInstance[] Running()
+        {
+            List<EmulatorInstance>? list = List(create: false);
+            if (list == null) return new EmulatorInstance[0];
+            lock (list)
+            {
+                list.RemoveAll(e => !e.IsRunning);
+                return list.ToArray();
+            }
+        }
+
+        public static void Forget(EmulatorInstance instance)
+        {
+            List<EmulatorInstance>? list = List(create: false);
+            if (list == null) return;
+            lock (list) list.Remove(instance);
+        }
+    }
+
+    /// <summary>Stops this runspace's in-process emulators when the module is removed (Remove-Module, Import-Module -Force).</summary>
+    public sealed class EmulatorModuleCleanup : IModuleAssemblyCleanup
+    {
+        public void OnRemove(PSModuleInfo psModuleInfo)
+        {
+            foreach (EmulatorInstance instance in EmulatorRegistry.Running())
+            {
+                try
+                {
+                    instance.Stop();
+                }
+                catch (Exception)
+                {
+                    // Removing the module must not fail because a listener would not close; the process ends it anyway.
+                }
+                EmulatorRegistry.Forget(instance);
+            }
+        }
+    }
+}
