@@ -20,12 +20,14 @@ BeforeAll {
 }
 
 Describe 'The exported commands' {
-    It 'are exactly the contract''s thirteen cmdlets' {
+    It 'are exactly the thirteen API cmdlets and the eight emulator cmdlets' {
         $names = (Get-Command -Module OneStoreIap).Name | Sort-Object
         $names | Should -Be (@(
                 'Connect-OneStore', 'Disconnect-OneStore', 'Get-OneStoreConnection', 'Get-OneStorePurchase', 'Get-OneStoreSubscription',
                 'Invoke-OneStoreAcknowledge', 'Invoke-OneStoreConsume', 'Stop-OneStoreSubscription', 'Resume-OneStoreSubscription',
-                'Set-OneStoreSubscription', 'Get-OneStoreVoidedPurchase', 'Get-OneStoreUnconfirmedPurchase', 'Invoke-OneStoreRequest'
+                'Set-OneStoreSubscription', 'Get-OneStoreVoidedPurchase', 'Get-OneStoreUnconfirmedPurchase', 'Invoke-OneStoreRequest',
+                'Start-OneStoreEmulator', 'Stop-OneStoreEmulator', 'Add-OneStoreEmulatorPurchase', 'Get-OneStoreEmulatorPurchase',
+                'Revoke-OneStoreEmulatorPurchase', 'Set-OneStoreEmulatorClock', 'Add-OneStoreEmulatorFault', 'Clear-OneStoreEmulatorFault'
             ) | Sort-Object)
     }
 
@@ -86,9 +88,14 @@ Describe '<Name> (list)' -ForEach $lists {
 }
 
 Describe 'Connect-OneStore parameter sets' {
-    It 'has the secret and credential sets, each with an -Environment and a -BaseUri variant' {
-        $sets = (Get-Command Connect-OneStore).ParameterSets
-        $sets | Should -HaveCount 4
+    It 'has the secret and credential sets, each with an -Environment and a -BaseUri variant, and the emulator set' {
+        $all = (Get-Command Connect-OneStore).ParameterSets
+        $all | Should -HaveCount 5
+        $emulatorSet = @($all | Where-Object { $_.Parameters.Name -contains 'Emulator' })
+        $emulatorSet | Should -HaveCount 1
+        $emulatorSet[0].Parameters.Name | Should -Not -Contain 'ClientSecret'
+        $emulatorSet[0].Parameters.Name | Should -Not -Contain 'BaseUri'
+        $sets = $all | Where-Object { $_.Parameters.Name -notcontains 'Emulator' }
         foreach ($set in $sets) {
             $names = $set.Parameters.Name
             (($names -contains 'ClientSecret') -xor ($names -contains 'Credential')) | Should -BeTrue -Because $set.Name
