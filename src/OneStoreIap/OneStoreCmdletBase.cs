@@ -17,13 +17,7 @@ namespace OneStoreIap.Commands
     {
         private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
         private readonly ConcurrentQueue<OneStoreRequestLog> _requestLog = new ConcurrentQueue<OneStoreRequestLog>();
-        private OneStoreConnection? _connection;
         private bool _verbose;
-
-        /// <summary>The connection to use; the session's default (from Connect-OneStore) when omitted.</summary>
-        [Parameter]
-        [ValidateNotNull]
-        public OneStoreConnection? Connection { get; set; }
 
         protected CancellationToken CancellationToken => _cancellation.Token;
 
@@ -46,21 +40,6 @@ namespace OneStoreIap.Commands
             if (preference is ActionPreference p) return p != ActionPreference.SilentlyContinue && p != ActionPreference.Ignore;
             return preference != null && Enum.TryParse(preference.ToString(), true, out ActionPreference parsed)
                 && parsed != ActionPreference.SilentlyContinue && parsed != ActionPreference.Ignore;
-        }
-
-        /// <summary>The -Connection given, or the session's default; a terminating NotConnected error when there is none.</summary>
-        internal OneStoreConnection GetConnection()
-        {
-            if (_connection != null) return _connection;
-            OneStoreConnection? connection = Connection ?? ConnectionState.GetDefault();
-            if (connection == null)
-            {
-                ThrowTerminatingError(new ErrorRecord(
-                    new InvalidOperationException("There is no connection to ONE store in this session. Run Connect-OneStore first, or pass -Connection."),
-                    "NotConnected", ErrorCategory.ConnectionError, null));
-            }
-            _connection = connection;
-            return connection!;
         }
 
         /// <summary>Writes the engine's request log as verbose output (method, route, status, duration; never a token).</summary>
@@ -186,12 +165,39 @@ namespace OneStoreIap.Commands
         }
     }
 
+    /// <summary>The base of every cmdlet that calls ONE store through a connection: -Connection, or the session's default.</summary>
+    public abstract class OneStoreConnectedCmdletBase : OneStoreCmdletBase
+    {
+        private OneStoreConnection? _connection;
+
+        /// <summary>The connection to use; the session's default (from Connect-OneStore) when omitted.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public OneStoreConnection? Connection { get; set; }
+
+        /// <summary>The -Connection given, or the session's default; a terminating NotConnected error when there is none.</summary>
+        internal OneStoreConnection GetConnection()
+        {
+            if (_connection != null) return _connection;
+            OneStoreConnection? connection = Connection ?? ConnectionState.GetDefault();
+            if (connection == null)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new InvalidOperationException("There is no connection to ONE store in this session. Run Connect-OneStore first, or pass -Connection."),
+                    "NotConnected", ErrorCategory.ConnectionError, null));
+            }
+            _connection = connection;
+            return connection!;
+        }
+
+    }
+
     /// <summary>
     /// The base of the per-item cmdlets: windowed concurrency. Each input item's request starts as soon as the item
     /// arrives; up to -ThrottleLimit requests are in flight; results come out in input order, each error tied to its
     /// item. ShouldProcess, WriteObject and WriteError are only called here on the pipeline thread.
     /// </summary>
-    public abstract class OneStoreItemCmdletBase : OneStoreCmdletBase
+    public abstract class OneStoreItemCmdletBase : OneStoreConnectedCmdletBase
     {
         /// <summary>
         /// 8 in-flight requests hide most of the network latency to ONE store (a lookup is a small request, so the

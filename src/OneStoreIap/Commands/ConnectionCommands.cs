@@ -42,6 +42,7 @@ namespace OneStoreIap.Commands
         /// <summary>Commercial (https://iap-apis.onestore.net, the default) or Sandbox (https://sbpp.onestore.net).</summary>
         [Parameter(ParameterSetName = ClientSecretSet)]
         [Parameter(ParameterSetName = CredentialSet)]
+        [ValidateSet(nameof(OneStoreEnvironment.Commercial), nameof(OneStoreEnvironment.Sandbox), IgnoreCase = true)]
         public OneStoreEnvironment Environment { get; set; } = OneStoreEnvironment.Commercial;
 
         /// <summary>Another host: the legacy Korean host, a proxy, the emulator. https, or http on loopback only.</summary>
@@ -95,7 +96,7 @@ namespace OneStoreIap.Commands
             }
             else
             {
-                environment = Environment == OneStoreEnvironment.Custom ? OneStoreEnvironment.Commercial : Environment;
+                environment = Environment;
                 baseUri = environment == OneStoreEnvironment.Sandbox ? OneStoreClientOptions.SandboxUri : OneStoreClientOptions.CommercialUri;
             }
 

@@ -15,7 +15,7 @@ namespace OneStoreIap.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "OneStoreRequest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PSObject))]
-    public sealed class InvokeOneStoreRequestCommand : OneStoreCmdletBase
+    public sealed class InvokeOneStoreRequestCommand : OneStoreConnectedCmdletBase
     {
         /// <summary>The path relative to the host, e.g. /v7/apps/{clientId}/voided-purchases.</summary>
         [Parameter(Mandatory = true, Position = 0)]

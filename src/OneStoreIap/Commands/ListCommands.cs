@@ -11,7 +11,7 @@ namespace OneStoreIap.Commands
     /// before any other page is asked for, so Select-Object -First stops the paging early; after that, the next page
     /// is fetched while the current page's objects go down the pipeline (one page ahead at most, so memory stays flat).
     /// </summary>
-    public abstract class OneStoreListCmdletBase<TItem> : OneStoreCmdletBase
+    public abstract class OneStoreListCmdletBase<TItem> : OneStoreConnectedCmdletBase
     {
         /// <summary>The start of the window (sent as epoch milliseconds). Alone, the server sets the end one month later.</summary>
         [Parameter]
