@@ -185,7 +185,7 @@ Describe 'Hostile replies' {
     }
 
     It 'a clear error for <Name>' -ForEach @(
-        @{ Name = 'an HTML page with 200'; Route = 'getPurchaseDetails'; Status = 200; ContentType = 'text/html'; Body = '<!DOCTYPE html><html><body><h1>Welcome to nginx!</h1></body></html>'; Id = 'ProtocolError'; Message = 'not the API''s JSON.*Welcome to nginx' }
+        @{ Name = 'an HTML page with 200'; Route = 'getPurchaseDetails'; Status = 200; ContentType = 'text/html'; Body = '<!DOCTYPE html><html><body><h1>Welcome to nginx!</h1></body></html>'; Id = 'ProtocolError'; Message = 'not the .*JSON.*Welcome to nginx' }
         @{ Name = 'an HTML error page with 404'; Route = 'getPurchaseDetails'; Status = 404; ContentType = 'text/html'; Body = '<html><head><title>404 Not Found</title></head><body>Not Found</body></html>'; Id = 'ProtocolError'; Message = 'HTTP 404.*404 Not Found' }
         @{ Name = 'a JSON error body without a code'; Route = 'getPurchaseDetails'; Status = 400; ContentType = 'application/json'; Body = '{"status":400,"detail":"nope"}'; Id = 'HttpError'; Message = 'HTTP 400' }
         @{ Name = 'a string that is no number'; Route = 'getPurchaseDetails'; Status = 200; ContentType = 'application/json'; Body = '{"purchaseState":"zero","purchaseId":"1","purchaseTime":1345678900000}'; Id = 'ProtocolError'; Message = 'purchaseState' }
@@ -199,18 +199,24 @@ Describe 'Hostile replies' {
     ) {
         Set-RawReply -Route $Route -Status $Status -ContentType $ContentType -Body $Body
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        $cmd, $id = switch ($Route) {
+        # A lookup writes a per-item error; a list stops with a terminating one: both are collected.
+        $cmd, $class = switch ($Route) {
             'getPurchaseDetails' { { Get-OneStorePurchase -ProductId 'normal_gem' -PurchaseToken $normal.purchaseToken -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable err }, 'GetOneStorePurchaseCommand' }
             'getUnconfirmedPurchases' { { Get-OneStoreUnconfirmedPurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable err }, 'GetOneStoreUnconfirmedPurchaseCommand' }
             'getVoidedPurchases' { { Get-OneStoreVoidedPurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable err }, 'GetOneStoreVoidedPurchaseCommand' }
         }
-        $err = $null
-        $out = . $cmd
+        $err = @()
+        $out = $null
+        try {
+            $out = . $cmd
+        } catch {
+            $err = @($_)
+        }
         $watch.Stop()
 
         $out | Should -BeNullOrEmpty
         $err | Should -HaveCount 1
-        $err[0].FullyQualifiedErrorId | Should -BeExactly "$Id,OneStoreIap.Commands.$id"
+        $err[0].FullyQualifiedErrorId | Should -BeExactly "$Id,OneStoreIap.Commands.$class"
         $err[0].Exception.Message | Should -Match $Message
         $err[0].Exception.Message.Length | Should -BeLessThan 600 -Because 'an excerpt, not the whole reply'
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
