@@ -315,7 +315,7 @@ Describe 'Token expiry mid-run' {
             $out = $items | ForEach-Object -ThrottleLimit 8 -Parallel {
                 Import-Module $using:modulePath
                 $barrier = $using:ready
-                $barrier.Signal()
+                $null = $barrier.Signal()
                 $null = $barrier.Wait([TimeSpan]::FromSeconds(60))
                 $_ | Get-OneStorePurchase -Connection $using:conn
             } -ErrorVariable err
