@@ -339,6 +339,10 @@ namespace OneStoreIap.Engine
             }
         }
 
+        /// <summary>
+        /// Whether the purchase is acknowledged now. The acknowledge route serves every type and the caller does not say
+        /// which, so each type's lookup is tried in turn: a purchase of another type is NoSuchData on a lookup route.
+        /// </summary>
         private async Task<bool> IsAcknowledgedAsync(string productId, string purchaseToken, Action<OneStoreRequestLog>? log, CancellationToken cancellationToken)
         {
             try
@@ -348,9 +352,17 @@ namespace OneStoreIap.Engine
             }
             catch (OneStoreApiException e) when (e.Code == OneStoreErrorCodes.NoSuchData)
             {
+            }
+            try
+            {
                 RecurringPurchaseDetails auto = await GetRecurringPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
                 return auto.AcknowledgeState == 1;
             }
+            catch (OneStoreApiException e) when (e.Code == OneStoreErrorCodes.NoSuchData)
+            {
+            }
+            SubscriptionDetails subscription = await GetSubscriptionAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
+            return subscription.AcknowledgementState == 1;
         }
 
         /// <summary>consumePurchase: POST /v7/apps/{clientId}/purchases/inapp/products/{productId}/{purchaseToken}/consume.</summary>
