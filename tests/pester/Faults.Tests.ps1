@@ -1,0 +1,375 @@
+# Unattended runs under faults: a seeded fault soak, a hard outage, token expiry mid-run, and Ctrl+C with requests in
+# flight and retries pending. Each test checks the emulator's own record of what happened, not only the cmdlets' output.
+BeforeAll {
+    Import-Module $env:ONESTOREIAP_TEST_MODULE -Force
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:emu = Start-TestEmulator
+
+    function Get-PurchaseStateJson {
+        # The emulator's state of many purchases at once (raw JSON per token), a few requests in flight at a time.
+        param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)][string[]] $Token)
+        $handler = [System.Net.Http.SocketsHttpHandler]::new()
+        $handler.MaxConnectionsPerServer = 8
+        $http = [System.Net.Http.HttpClient]::new($handler)
+        $states = [System.Collections.Generic.Dictionary[string, string]]::new([StringComparer]::Ordinal)
+        try {
+            for ($i = 0; $i -lt $Token.Count; $i += 64) {
+                $chunk = @($Token[$i..([Math]::Min($i + 63, $Token.Count - 1))])
+                $tasks = [System.Threading.Tasks.Task[string][]]@(foreach ($t in $chunk) {
+                        $http.GetStringAsync("$($Emulator.BaseUri)/_emulator/purchases/$([uri]::EscapeDataString($t))")
+                    })
+                [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$tasks)
+                for ($j = 0; $j -lt $chunk.Count; $j++) { $states[$chunk[$j]] = $tasks[$j].Result }
+            }
+        } finally {
+            $http.Dispose()
+        }
+        $states
+    }
+
+    function New-BulkPurchase {
+        param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] $App, [string] $ProductId, [string] $Type = 'inapp',
+            [int] $Count, [switch] $Acknowledged)
+        $body = @{ clientId = $App.ClientId; productId = $ProductId; type = $Type; marketCode = 'MKT_ONE'; count = $Count }
+        if ($Acknowledged) { $body.acknowledged = $true }
+        $reply = Invoke-EmulatorControl -Emulator $Emulator -Path 'purchases/bulk' -Method POST -Body $body
+        $typeName = @{ inapp = 'InApp'; auto = 'Auto'; subscription = 'Subscription' }[$Type]
+        foreach ($t in $reply.purchaseTokens) {
+            [pscustomobject]@{ ProductId = $ProductId; PurchaseToken = $t; Type = $typeName }
+        }
+    }
+
+    function Get-Slice {
+        # Items [$Round*$Size, ($Round+1)*$Size) of a list.
+        param([object[]] $List, [int] $Round, [int] $Size)
+        $List[($Round * $Size)..(($Round + 1) * $Size - 1)]
+    }
+}
+
+AfterAll {
+    $script:emu | Stop-TestEmulator
+}
+
+Describe 'Fault soak: 503s, dropped connections and jitter' {
+    BeforeAll {
+        $script:soakApp = New-TestApp -Emulator $emu -Markets MKT_ONE
+        # 5,000 operations in 10 rounds of 500: 200 lookups (100 in-app, 50 auto, 50 subscription), 100 acknowledges,
+        # 100 consumes, 50 cancels and 50 reactivations (half subscriptions, half auto-renewals).
+        $script:rounds = 10
+        $script:lookupInApp = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_look' -Count 1000 -Acknowledged)
+        $script:lookupAuto = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_look_auto' -Type auto -Count 500 -Acknowledged)
+        $script:lookupSub = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_look_sub' -Type subscription -Count 500 -Acknowledged)
+        $script:ackTargets = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_ack' -Count 1000)
+        $script:consumeTargets = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_consume' -Count 1000)
+        $cancelSub = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_cancel_sub' -Type subscription -Count 250 -Acknowledged)
+        $cancelAuto = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_cancel_auto' -Type auto -Count 250 -Acknowledged)
+        $resumeSub = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_resume_sub' -Type subscription -Count 250 -Acknowledged)
+        $resumeAuto = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_resume_auto' -Type auto -Count 250 -Acknowledged)
+        # Purchases no operation names: they must come out exactly as they went in.
+        $script:bystanders = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_bystander' -Count 200)
+
+        # Interleave the types so each round's cancel and reactivate pipelines carry both.
+        $script:cancelTargets = @(for ($i = 0; $i -lt 250; $i++) { $cancelSub[$i]; $cancelAuto[$i] })
+        $script:resumeTargets = @(for ($i = 0; $i -lt 250; $i++) { $resumeSub[$i]; $resumeAuto[$i] })
+        $script:lookupTargets = @(for ($i = 0; $i -lt 500; $i++) { $lookupInApp[2 * $i]; $lookupInApp[2 * $i + 1]; if ($i % 2) { $lookupAuto[$i] } else { $lookupSub[$i] } }) +
+            @(for ($i = 0; $i -lt 500; $i++) { if ($i % 2) { $lookupSub[$i] } else { $lookupAuto[$i] } })
+
+        $script:soakConn = Connect-OneStore -ClientId $soakApp.ClientId -ClientSecret $soakApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -MaximumRetryCount 8 -RetryBaseDelaySec 0.01
+        # Before the faults: the reactivation targets start cancelled.
+        $resumeTargets | Stop-OneStoreSubscription -Connection $soakConn -Confirm:$false -ErrorAction Stop
+
+        $script:untouched = @($lookupTargets.PurchaseToken) + @($bystanders.PurchaseToken)
+        $script:before = Get-PurchaseStateJson -Emulator $emu -Token $untouched
+    }
+
+    AfterAll {
+        Clear-EmulatorFault -Emulator $emu
+    }
+
+    It 'runs 5,000 mixed operations with no error, each change applied exactly once and nothing else touched' {
+        $lookupTargets.Count + $ackTargets.Count + $consumeTargets.Count + $cancelTargets.Count + $resumeTargets.Count | Should -Be 5000
+
+        Reset-EmulatorCounter -Emulator $emu
+        $faults = @(
+            @{ route = '*'; status = 503; code = 'ServiceMaintenance'; rate = 0.10; seed = 11 }
+            @{ route = '*'; drop = 'before'; rate = 0.025; seed = 12 }
+            @{ route = '*'; drop = 'after'; rate = 0.025; seed = 13 }
+            @{ route = '*'; latencyJitterMs = 50; seed = 14 }
+        )
+        foreach ($f in $faults) { $null = Add-EmulatorFault -Emulator $emu -Fault $f }
+
+        $soakErrors = [System.Collections.Generic.List[object]]::new()
+        $looked = [System.Collections.Generic.List[object]]::new()
+        $results = [System.Collections.Generic.List[object]]::new()
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        for ($r = 0; $r -lt $rounds; $r++) {
+            $in = @(Get-Slice $lookupTargets $r 200)
+            $out = @($in | Get-OneStorePurchase -Connection $soakConn -ErrorAction SilentlyContinue -ErrorVariable +soakErrors)
+            $looked.AddRange([object[]]$out)
+            @(Get-Slice $ackTargets $r 100) | Invoke-OneStoreAcknowledge -Connection $soakConn -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +soakErrors |
+                ForEach-Object { $results.Add($_) }
+            @(Get-Slice $consumeTargets $r 100) | Invoke-OneStoreConsume -Connection $soakConn -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +soakErrors |
+                ForEach-Object { $results.Add($_) }
+            @(Get-Slice $cancelTargets $r 50) | Stop-OneStoreSubscription -Connection $soakConn -Confirm:$false -PassThru -ErrorAction SilentlyContinue -ErrorVariable +soakErrors |
+                ForEach-Object { $results.Add($_) }
+            @(Get-Slice $resumeTargets $r 50) | Resume-OneStoreSubscription -Connection $soakConn -Confirm:$false -PassThru -ErrorAction SilentlyContinue -ErrorVariable +soakErrors |
+                ForEach-Object { $results.Add($_) }
+        }
+        $watch.Stop()
+        $counters = Get-EmulatorCounter -Emulator $emu
+        Clear-EmulatorFault -Emulator $emu
+
+        $alreadyApplied = @($results | Where-Object AlreadyApplied).Count
+        Write-Host ("    soak: 5000 operations in {0:0.0} s; {1} API requests, {2} answered 503, {3} connections dropped (retried: {4}), {5} token requests, {6} results marked already applied" -f `
+                $watch.Elapsed.TotalSeconds, $counters.totalRequests, $counters.faultReplies, $counters.connectionsDropped,
+            ($counters.faultReplies + $counters.connectionsDropped), $counters.tokenRequests, $alreadyApplied)
+
+        $soakErrors | Select-Object -First 5 | ForEach-Object { Write-Host "    error: $($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
+        $soakErrors.Count | Should -Be 0 -Because 'every fault injected is transient and the retries are enough'
+
+        # Every request is accounted for: one per operation, one retry per 503 or dropped connection, one check per
+        # result marked already applied, and the token requests. A request re-sent behind the engine's back (and so
+        # perhaps applied twice) would break this.
+        $expected = 5000 + $counters.faultReplies + $counters.connectionsDropped + $alreadyApplied
+        $counters.totalRequests | Should -BeGreaterOrEqual $expected
+        $counters.totalRequests | Should -BeLessOrEqual ($expected + $counters.tokenRequests)
+
+        # The faults really happened, at about the rates asked.
+        $counters.faultReplies | Should -BeGreaterThan 300
+        $counters.connectionsDropped | Should -BeGreaterThan 100
+        # Not one token request per call.
+        $counters.tokenRequests | Should -BeLessThan 20
+
+        # Every lookup came back, in input order, for the item asked.
+        $looked.Count | Should -Be 2000
+        for ($i = 0; $i -lt 2000; $i++) {
+            if ($looked[$i].PurchaseToken -cne $lookupTargets[$i].PurchaseToken) {
+                throw "Lookup $i returned $($looked[$i].PurchaseToken), expected $($lookupTargets[$i].PurchaseToken)"
+            }
+        }
+        $results.Count | Should -Be 3000
+        @($results | Where-Object Code -ne 'Success').Count | Should -Be 0
+
+        # The emulator's final state is exactly what was asked.
+        $after = Get-PurchaseStateJson -Emulator $emu -Token (@($consumeTargets.PurchaseToken) + @($ackTargets.PurchaseToken) + @($cancelTargets.PurchaseToken) + @($resumeTargets.PurchaseToken))
+        $wrong = [System.Collections.Generic.List[string]]::new()
+        foreach ($t in $consumeTargets.PurchaseToken) {
+            $p = $after[$t] | ConvertFrom-Json
+            if ($p.consumeCount -ne 1 -or $p.consumptionState -ne 1 -or $p.acknowledgeCount -ne 0) { $wrong.Add("consume $t : $($after[$t])") }
+        }
+        foreach ($t in $ackTargets.PurchaseToken) {
+            $p = $after[$t] | ConvertFrom-Json
+            if ($p.acknowledgeCount -ne 1 -or $p.acknowledgeState -ne 1 -or $p.consumeCount -ne 0) { $wrong.Add("acknowledge $t : $($after[$t])") }
+        }
+        foreach ($t in $cancelTargets.PurchaseToken) {
+            $p = $after[$t] | ConvertFrom-Json
+            if ($p.autoRenewing -or $p.changeCount -ne 1) { $wrong.Add("cancel $t : $($after[$t])") }
+        }
+        foreach ($t in $resumeTargets.PurchaseToken) {
+            $p = $after[$t] | ConvertFrom-Json
+            if (-not $p.autoRenewing -or $p.changeCount -ne 2) { $wrong.Add("reactivate $t : $($after[$t])") }
+        }
+        $afterUntouched = Get-PurchaseStateJson -Emulator $emu -Token $untouched
+        foreach ($t in $untouched) {
+            if ($afterUntouched[$t] -cne $before[$t]) { $wrong.Add("untouched $t : $($before[$t]) -> $($afterUntouched[$t])") }
+        }
+        $wrong | Select-Object -First 5 | ForEach-Object { Write-Host "    wrong: $_" }
+        $wrong.Count | Should -Be 0
+    }
+}
+
+Describe 'Hard outage: every request answered 503' {
+    BeforeAll {
+        $script:outApp = New-TestApp -Emulator $emu -Markets MKT_ONE
+        $script:outItems = @(1..6 | ForEach-Object { New-TestPurchase -Emulator $emu -App $outApp -Property @{ acknowledged = $false } })
+    }
+
+    AfterEach {
+        Clear-EmulatorFault -Emulator $emu
+    }
+
+    It 'each item ends with its own ServiceMaintenance error after the bounded retries, and nothing is consumed' {
+        $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -MaximumRetryCount 2 -RetryBaseDelaySec 0.05
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = '*'; status = 503; code = 'ServiceMaintenance'; retryAfter = 1 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $out = @($outItems | Invoke-OneStoreConsume -Connection $conn -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errs)
+        $watch.Stop()
+        Write-Host ("    outage: 6 consumes failed in {0:0.0} s" -f $watch.Elapsed.TotalSeconds)
+
+        $out | Should -BeNullOrEmpty
+        $errs | Should -HaveCount 6
+        foreach ($i in 0..5) {
+            $errs[$i].FullyQualifiedErrorId | Should -BeExactly 'ServiceMaintenance,OneStoreIap.Commands.InvokeOneStoreConsumeCommand'
+            $errs[$i].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+            $errs[$i].Exception.HttpStatus | Should -Be 503
+            $errs[$i].Exception.Message | Should -Match 'ServiceMaintenance'
+            ($errs[$i] | Get-ErrorTargetToken) | Should -BeExactly $outItems[$i].purchaseToken
+        }
+        # One first try and two retries per item, no more.
+        (Get-EmulatorCounter -Emulator $emu -Route 'consumePurchase') | Should -Be 18
+        # Retry-After: 1 s, twice per item, items 8 at a time: about 2 s; far from a hang.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30
+        Clear-EmulatorFault -Emulator $emu
+        foreach ($p in $outItems) { (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).consumeCount | Should -Be 0 }
+    }
+
+    It 'with the default settings, gives up in bounded time' {
+        $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; status = 503 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $out = @($outItems | Get-OneStorePurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable errs)
+        $watch.Stop()
+        Write-Host ("    outage with defaults: 6 lookups failed in {0:0.0} s" -f $watch.Elapsed.TotalSeconds)
+
+        $out | Should -BeNullOrEmpty
+        @($errs.FullyQualifiedErrorId | Select-Object -Unique) | Should -BeExactly @('ServiceMaintenance,OneStoreIap.Commands.GetOneStorePurchaseCommand')
+        $errs | Should -HaveCount 6
+        (Get-EmulatorCounter -Emulator $emu -Route 'getPurchaseDetails') | Should -Be 24 -Because 'the default is 3 retries'
+        # 0.5 + 1 + 2 s of backoff (with jitter) per item, items in parallel.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 40
+    }
+
+    It 'the pipeline goes on: the item after a failed one succeeds once the outage ends' {
+        $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -MaximumRetryCount 2 -RetryBaseDelaySec 0.01
+        # Exactly the first item's three attempts fail.
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; status = 503; count = 3 }
+
+        $out = @($outItems[0..2] | Get-OneStorePurchase -Connection $conn -ThrottleLimit 1 -ErrorAction SilentlyContinue -ErrorVariable errs)
+
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeExactly 'ServiceMaintenance,OneStoreIap.Commands.GetOneStorePurchaseCommand'
+        ($errs[0] | Get-ErrorTargetToken) | Should -BeExactly $outItems[0].purchaseToken
+        $out.PurchaseToken | Should -BeExactly @($outItems[1].purchaseToken, $outItems[2].purchaseToken)
+    }
+}
+
+Describe 'Token expiry mid-run' {
+    BeforeAll {
+        # Tokens live 2 s; the client renews 0.5 s before expiry (a quarter of the lifetime).
+        $script:shortEmu = Start-TestEmulator -TokenLifetime 2
+        $script:shortApp = New-TestApp -Emulator $shortEmu -Markets MKT_ONE
+        $script:shortItems = @(New-BulkPurchase -Emulator $shortEmu -App $shortApp -ProductId 'expiry_look' -Count 100 -Acknowledged)
+    }
+
+    AfterAll {
+        $script:shortEmu | Stop-TestEmulator
+    }
+
+    It 'runs through several token lifetimes with no failure and about one token request per renewal period' {
+        $conn = Connect-OneStore -ClientId $shortApp.ClientId -ClientSecret $shortApp.SecureSecret -BaseUri $shortEmu.BaseUri -PassThru
+        # Slow replies stretch the run across token lifetimes whatever the machine's speed.
+        $null = Add-EmulatorFault -Emulator $shortEmu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 20 }
+        Reset-EmulatorCounter -Emulator $shortEmu
+
+        $errs = [System.Collections.Generic.List[object]]::new()
+        $calls = 0
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        while ($watch.Elapsed.TotalSeconds -lt 9 -and $calls -lt 20000) {
+            $out = @($shortItems | Get-OneStorePurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable +errs)
+            $out.Count | Should -Be $shortItems.Count
+            $calls += $shortItems.Count
+        }
+        $watch.Stop()
+        $counters = Get-EmulatorCounter -Emulator $shortEmu
+        $seconds = $watch.Elapsed.TotalSeconds
+        Write-Host ("    token expiry: {0} lookups in {1:0.0} s with 2-s tokens: {2} token requests (run time / renewal period = {3:0.0})" -f `
+                $calls, $seconds, $counters.tokenRequests, ($seconds / 1.5))
+
+        $errs | ForEach-Object { Write-Host "    error: $($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
+        $errs.Count | Should -Be 0
+        # A new token every 1.5 s of run time (lifetime minus margin): at least one per lifetime that passed, and not
+        # many more than one per 1.5 s (one extra per period allowed for a request that reached the server just after expiry).
+        $counters.tokenRequests | Should -BeGreaterOrEqual ([Math]::Floor($seconds / 2) - 1)
+        $counters.tokenRequests | Should -BeLessOrEqual ([Math]::Ceiling($seconds / 1.5) * 2 + 2)
+        $counters.tokenRequests | Should -BeLessThan ($calls / 20)
+    }
+
+    It 'makes one token request when runspaces sharing one connection all find its token stale at once' {
+        $conn = Connect-OneStore -ClientId $shortApp.ClientId -ClientSecret $shortApp.SecureSecret -BaseUri $shortEmu.BaseUri -PassThru
+        $items = $shortItems[0..9]
+        $ready = [System.Threading.CountdownEvent]::new(6)
+        $null = Add-EmulatorFault -Emulator $shortEmu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 20 }
+        Reset-EmulatorCounter -Emulator $shortEmu
+        $module = $env:ONESTOREIAP_TEST_MODULE
+
+        $out = 1..6 | ForEach-Object -ThrottleLimit 6 -Parallel {
+            Import-Module $using:module
+            $c = $using:conn
+            $gate = $using:ready
+            # Start together, once the token is due for renewal (0.5 s before its expiry).
+            $null = $gate.Signal()
+            if (-not $gate.Wait([TimeSpan]::FromSeconds(60))) { throw 'the runspaces did not all start' }
+            while ([DateTimeOffset]::UtcNow -lt $c.TokenExpiresOn.AddSeconds(-0.45)) { Start-Sleep -Milliseconds 10 }
+            $using:items | Get-OneStorePurchase -Connection $c -ErrorAction Stop
+        }
+
+        @($out).Count | Should -Be 60
+        (Get-EmulatorCounter -Emulator $shortEmu).tokenRequests | Should -Be 1
+    }
+}
+
+Describe 'Ctrl+C during a bulk run' {
+    BeforeAll {
+        $script:stopApp = New-TestApp -Emulator $emu -Markets MKT_ONE
+        $script:stopItems = @(New-BulkPurchase -Emulator $emu -App $stopApp -ProductId 'stop_look' -Count 60 -Acknowledged)
+    }
+
+    AfterEach {
+        Clear-EmulatorFault -Emulator $emu
+    }
+
+    It 'Stop() returns within 1 s with requests in flight and retries pending, and abandons the requests' {
+        # About half the lookups get 503 with Retry-After: 30 (the longest wait allowed); independently, about half
+        # hang for a minute (a 503 among them comes that late).
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; status = 503; retryAfter = 30; rate = 0.5; seed = 5 }
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 60000; rate = 0.5; seed = 6 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($ModulePath, $BaseUri, $ClientId, $Secret, $Items)
+                    Import-Module $ModulePath
+                    $c = Connect-OneStore -ClientId $ClientId -ClientSecret $Secret -BaseUri $BaseUri -PassThru -MaximumRetryCount 5
+                    $Items | Get-OneStorePurchase -Connection $c
+                }).AddArgument($env:ONESTOREIAP_TEST_MODULE).AddArgument($emu.BaseUri).AddArgument($stopApp.ClientId).AddArgument($stopApp.SecureSecret).AddArgument($stopItems)
+            $async = $ps.BeginInvoke()
+
+            # Wait (boundedly) until requests hang in the emulator and 503s with Retry-After have gone out.
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            do {
+                Start-Sleep -Milliseconds 50
+                $c = Get-EmulatorCounter -Emulator $emu
+            } while (($c.inFlight -lt 2 -or $c.faultReplies -lt 2) -and [DateTime]::UtcNow -lt $deadline)
+            $c.inFlight | Should -BeGreaterOrEqual 2
+            $c.faultReplies | Should -BeGreaterOrEqual 2
+
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Stop()
+            Write-Host ("    Ctrl+C: Stop() returned in {0:0} ms with {1} requests in flight and {2} retries pending" -f `
+                    $watch.Elapsed.TotalMilliseconds, $c.inFlight, $c.faultReplies)
+
+            $ps.InvocationStateInfo.State | Should -Be ([System.Management.Automation.PSInvocationState]::Stopped)
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+
+            # The requests in flight are cancelled, not left running until their replies come.
+            $deadline = [DateTime]::UtcNow.AddSeconds(15)
+            do {
+                Start-Sleep -Milliseconds 50
+                $left = (Get-EmulatorCounter -Emulator $emu).inFlight
+            } while ($left -gt 0 -and [DateTime]::UtcNow -lt $deadline)
+            $left | Should -Be 0
+        } finally {
+            if ($ps.InvocationStateInfo.State -eq 'Running') { $null = $ps.BeginStop($null, $null) }
+            $ps.Dispose()
+        }
+    }
+}
