@@ -373,3 +373,63 @@ Describe 'Ctrl+C during a bulk run' {
         }
     }
 }
+
+Describe 'Replies lost after the change was applied' {
+    BeforeAll {
+        $script:lostApp = New-TestApp -Emulator $emu -Markets MKT_ONE
+        $script:lostConn = Connect-OneStore -ClientId $lostApp.ClientId -ClientSecret $lostApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -RetryBaseDelaySec 0.01
+    }
+
+    AfterEach {
+        Clear-EmulatorFault -Emulator $emu
+    }
+
+    It 'acknowledging a <Type> purchase whose reply was lost reports success, already applied, and acknowledges once' -ForEach @(
+        @{ Type = 'inapp'; ProductId = 'lost_inapp' }
+        @{ Type = 'auto'; ProductId = 'lost_auto' }
+        @{ Type = 'subscription'; ProductId = 'lost_sub' }
+    ) {
+        $p = New-TestPurchase -Emulator $emu -App $lostApp -ProductId $ProductId -Type $Type -Property @{ acknowledged = $false }
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'acknowledgePurchase'; drop = 'after'; count = 1 }
+
+        $r = Invoke-OneStoreAcknowledge -ProductId $ProductId -PurchaseToken $p.purchaseToken -Connection $lostConn -Confirm:$false -ErrorVariable errs
+
+        $errs | Should -BeNullOrEmpty
+        $r.Code | Should -BeExactly 'Success'
+        $r.AlreadyApplied | Should -BeTrue
+        $state = Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken
+        $state.acknowledgeState | Should -Be 1
+        $state.acknowledgeCount | Should -Be 1
+    }
+
+    It 'a defer whose reply was lost is not sent again: an error that says so, and the subscription deferred once' {
+        $p = New-TestPurchase -Emulator $emu -App $lostApp -ProductId 'lost_defer' -Type subscription -Property @{ acknowledged = $true }
+        $expiry = $p.expiryTime
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'deferSubscription'; drop = 'after'; count = 1 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $r = Set-OneStoreSubscription -ProductId 'lost_defer' -PurchaseToken $p.purchaseToken -DeferPeriod 3 -Connection $lostConn -Confirm:$false -PassThru `
+            -ErrorAction SilentlyContinue -ErrorVariable errs
+
+        $r | Should -BeNullOrEmpty
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeExactly 'NetworkError,OneStoreIap.Commands.SetOneStoreSubscriptionCommand'
+        $errs[0].Exception.Message | Should -Match 'may have been applied'
+        (Get-EmulatorCounter -Emulator $emu -Route 'deferSubscription') | Should -Be 1
+        $state = Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken
+        $state.changeCount | Should -Be 1
+        $state.expiryTime | Should -Be ($expiry + 3 * 86400000)
+    }
+
+    It 'a defer answered 503 (so not applied) is still retried' {
+        $p = New-TestPurchase -Emulator $emu -App $lostApp -ProductId 'lost_defer' -Type subscription -Property @{ acknowledged = $true }
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'deferSubscription'; status = 503; count = 1 }
+
+        $r = Set-OneStoreSubscription -ProductId 'lost_defer' -PurchaseToken $p.purchaseToken -DeferPeriod 1 -Connection $lostConn -Confirm:$false -PassThru -ErrorVariable errs
+
+        $errs | Should -BeNullOrEmpty
+        $r.Code | Should -BeExactly 'Success'
+        (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).changeCount | Should -Be 1
+    }
+}
