@@ -17,6 +17,19 @@ namespace OneStoreIap.Engine
         internal JsonTreeObject(List<KeyValuePair<string, object?>> properties) => Properties = properties;
 
         public IReadOnlyList<KeyValuePair<string, object?>> Properties { get; }
+
+        /// <summary>The value of the first property of that name (case-sensitive, as JSON is), or null.</summary>
+        public object? this[string name]
+        {
+            get
+            {
+                foreach (KeyValuePair<string, object?> property in Properties)
+                {
+                    if (property.Key == name) return property.Value;
+                }
+                return null;
+            }
+        }
     }
 
     /// <summary>Reads and writes JSON as plain .NET values (for the raw request escape hatch).</summary>

@@ -207,6 +207,10 @@ namespace OneStoreIap.Commands
         public const int DefaultThrottleLimit = 8;
 
         private readonly Queue<PendingItem> _pending = new Queue<PendingItem>();
+        private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+        private bool _progressShown;
+        private long _done;
+        private long _failed;
 
         /// <summary>How many requests may be in flight at once (1 = strictly one at a time).</summary>
         [Parameter]
@@ -248,21 +252,44 @@ namespace OneStoreIap.Commands
             PendingItem head = _pending.Peek();
             WaitFor(head.Task);
             _pending.Dequeue();
+            _done++;
             if (head.Task.Status == TaskStatus.RanToCompletion)
             {
                 if (head.Task.Result != null) WriteObject(head.Task.Result);
             }
             else
             {
+                _failed++;
                 Exception failure = head.Task.Exception?.GetBaseException() ?? (Exception)new OperationCanceledException();
                 WriteFailure(failure, head.Target);
             }
+            ReportProgress();
         }
+
+        /// <summary>
+        /// Items done so far, at most a few times a second (pipeline input has no known total). Nothing is shown for
+        /// runs shorter than a second, and $ProgressPreference silences it as usual.
+        /// </summary>
+        private void ReportProgress()
+        {
+            if (_sinceProgress.ElapsedMilliseconds < (_progressShown ? 250 : 1000)) return;
+            _sinceProgress.Restart();
+            _progressShown = true;
+            WriteProgress(NewProgress(ProgressRecordType.Processing));
+        }
+
+        // A new record each time: hosts may keep the records they are given.
+        private ProgressRecord NewProgress(ProgressRecordType type) =>
+            new ProgressRecord(2, MyInvocation.MyCommand.Name, _failed == 0 ? $"{_done} item(s) done" : $"{_done} item(s) done, {_failed} failed")
+            {
+                RecordType = type,
+            };
 
         protected override void EndProcessing()
         {
             while (_pending.Count > 0) EmitHead();
             FlushRequestLog();
+            if (_progressShown) WriteProgress(NewProgress(ProgressRecordType.Completed));
         }
 
         private readonly struct PendingItem

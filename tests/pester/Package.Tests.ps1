@@ -73,7 +73,7 @@ Describe 'The .nupkg' {
     It 'carries the manifest, the assemblies, the formats, the help and the emulator' {
         $zip = [System.IO.Compression.ZipFile]::OpenRead($Nupkg.FullName)
         try { $entries = @($zip.Entries | ForEach-Object FullName) } finally { $zip.Dispose() }
-        foreach ($file in 'OneStoreIap.psd1', 'OneStoreIap.dll', 'OneStoreIap.Engine.dll', 'OneStoreIap.Format.ps1xml',
+        foreach ($file in 'OneStoreIap.psd1', 'OneStoreIap.dll', 'OneStoreIap.Loader.dll', 'dependencies/OneStoreIap.Engine.dll', 'OneStoreIap.Format.ps1xml',
             'en-US/OneStoreIap.dll-Help.xml', 'en-US/about_OneStoreIap.help.txt', 'emulator/OneStoreIap.Emulator.Core.dll') {
             $entries | Should -Contain $file
         }

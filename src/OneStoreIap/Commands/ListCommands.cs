@@ -59,7 +59,9 @@ namespace OneStoreIap.Commands
             string? key = null;
             int pages = 0;
             long rows = 0;
-            var progress = new ProgressRecord(1, ActivityName, "Fetching the first page");
+            // A new record each time: hosts may keep the records they are given.
+            ProgressRecord Progress(ProgressRecordType type) =>
+                new ProgressRecord(1, ActivityName, $"{pages} page(s), {rows} purchase(s)") { RecordType = type };
             Task<PurchaseListPage<TItem>>? pending = Fetch(null);
             try
             {
@@ -68,8 +70,8 @@ namespace OneStoreIap.Commands
                     PurchaseListPage<TItem> page = Await(pending);
                     pending = null;
                     pages++;
-                    progress.StatusDescription = $"{pages} page(s), {rows + page.Items.Count} purchase(s)";
-                    WriteProgress(progress);
+                    rows += page.Items.Count;
+                    WriteProgress(Progress(ProgressRecordType.Processing));
 
                     string? next = page.ContinuationKey;
                     if (!string.IsNullOrEmpty(next) && next == key)
@@ -85,7 +87,6 @@ namespace OneStoreIap.Commands
                     foreach (TItem item in page.Items)
                     {
                         WriteObject(ToOutput(item, client));
-                        rows++;
                         // The first object is out: from now on, fetch the next page while this one is written.
                         if (more && pending == null) pending = Fetch(next);
                     }
@@ -106,8 +107,7 @@ namespace OneStoreIap.Commands
                 listing.Cancel();
                 // Observe an abandoned page's failure so it is never reported as unobserved.
                 pending?.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
-                progress.RecordType = ProgressRecordType.Completed;
-                try { WriteProgress(progress); } catch (PipelineStoppedException) { }
+                try { WriteProgress(Progress(ProgressRecordType.Completed)); } catch (PipelineStoppedException) { }
             }
         }
     }

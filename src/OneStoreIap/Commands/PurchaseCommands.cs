@@ -1,3 +1,5 @@
+using System;
+using System.Threading;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using OneStoreIap.Engine;
@@ -105,10 +107,11 @@ namespace OneStoreIap.Commands
         }
     }
 
-    /// <summary>Stop-OneStoreSubscription: cancelSubscription (-Type Subscription, the default) or cancelRecurringPurchase (Auto).</summary>
-    [Cmdlet(VerbsLifecycle.Stop, "OneStoreSubscription", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-    [OutputType(typeof(OperationResult))]
-    public sealed class StopOneStoreSubscriptionCommand : OneStorePurchaseCmdletBase
+    /// <summary>
+    /// The base of Stop- and Resume-OneStoreSubscription: the same item, -Type and -PassThru, one engine call that
+    /// changes the automatic payment of a subscription or a monthly auto-renewal product.
+    /// </summary>
+    public abstract class OneStoreAutoPaymentCmdletBase : OneStorePurchaseCmdletBase
     {
         /// <summary>Subscription (the default) or Auto (a monthly auto-renewal product).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -119,50 +122,56 @@ namespace OneStoreIap.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>The OperationResult's operation name.</summary>
+        internal abstract string Operation { get; }
+
+        /// <summary>What ShouldProcess says the cmdlet does.</summary>
+        internal abstract string Action { get; }
+
+        /// <summary>The engine call.</summary>
+        internal abstract Task<OperationReply> SendAsync(OneStoreClient client, ProductKind kind, string productId, string purchaseToken,
+            Action<OneStoreRequestLog>? log, CancellationToken cancellationToken);
+
         internal override void ProcessItem(OneStoreConnection connection, object? target)
         {
-            if (!ShouldProcess(Describe(), "Cancel the automatic payment")) return;
+            if (!ShouldProcess(Describe(), Action)) return;
             OneStoreClient client = connection.Client;
-            string productId = ProductId, purchaseToken = PurchaseToken;
+            string productId = ProductId, purchaseToken = PurchaseToken, operation = Operation;
             OneStoreProductType type = Type;
             bool passThru = PassThru.IsPresent;
             var log = RequestLog;
             Enqueue(target, async ct =>
             {
-                OperationReply reply = await client.CancelAsync(OutputMapper.ToKind(type), productId, purchaseToken, log, ct).ConfigureAwait(false);
-                return passThru ? OutputMapper.ToResult("Cancel", reply, productId, purchaseToken, type, client) : null;
+                OperationReply reply = await SendAsync(client, OutputMapper.ToKind(type), productId, purchaseToken, log, ct).ConfigureAwait(false);
+                return passThru ? OutputMapper.ToResult(operation, reply, productId, purchaseToken, type, client) : null;
             });
         }
+    }
+
+    /// <summary>Stop-OneStoreSubscription: cancelSubscription (-Type Subscription, the default) or cancelRecurringPurchase (Auto).</summary>
+    [Cmdlet(VerbsLifecycle.Stop, "OneStoreSubscription", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(OperationResult))]
+    public sealed class StopOneStoreSubscriptionCommand : OneStoreAutoPaymentCmdletBase
+    {
+        internal override string Operation => "Cancel";
+        internal override string Action => "Cancel the automatic payment";
+
+        internal override Task<OperationReply> SendAsync(OneStoreClient client, ProductKind kind, string productId, string purchaseToken,
+            Action<OneStoreRequestLog>? log, CancellationToken cancellationToken) =>
+            client.CancelAsync(kind, productId, purchaseToken, log, cancellationToken);
     }
 
     /// <summary>Resume-OneStoreSubscription: reactivateSubscription (-Type Subscription, the default) or reactiveRecurringPurchase (Auto).</summary>
     [Cmdlet(VerbsLifecycle.Resume, "OneStoreSubscription", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OperationResult))]
-    public sealed class ResumeOneStoreSubscriptionCommand : OneStorePurchaseCmdletBase
+    public sealed class ResumeOneStoreSubscriptionCommand : OneStoreAutoPaymentCmdletBase
     {
-        /// <summary>Subscription (the default) or Auto (a monthly auto-renewal product).</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateSet(nameof(OneStoreProductType.Subscription), nameof(OneStoreProductType.Auto), IgnoreCase = true)]
-        public OneStoreProductType Type { get; set; } = OneStoreProductType.Subscription;
+        internal override string Operation => "Reactivate";
+        internal override string Action => "Reactivate the automatic payment";
 
-        /// <summary>Writes an operation result for each item.</summary>
-        [Parameter]
-        public SwitchParameter PassThru { get; set; }
-
-        internal override void ProcessItem(OneStoreConnection connection, object? target)
-        {
-            if (!ShouldProcess(Describe(), "Reactivate the automatic payment")) return;
-            OneStoreClient client = connection.Client;
-            string productId = ProductId, purchaseToken = PurchaseToken;
-            OneStoreProductType type = Type;
-            bool passThru = PassThru.IsPresent;
-            var log = RequestLog;
-            Enqueue(target, async ct =>
-            {
-                OperationReply reply = await client.ReactivateAsync(OutputMapper.ToKind(type), productId, purchaseToken, log, ct).ConfigureAwait(false);
-                return passThru ? OutputMapper.ToResult("Reactivate", reply, productId, purchaseToken, type, client) : null;
-            });
-        }
+        internal override Task<OperationReply> SendAsync(OneStoreClient client, ProductKind kind, string productId, string purchaseToken,
+            Action<OneStoreRequestLog>? log, CancellationToken cancellationToken) =>
+            client.ReactivateAsync(kind, productId, purchaseToken, log, cancellationToken);
     }
 
     /// <summary>Set-OneStoreSubscription: deferSubscription (moves the next payment).</summary>

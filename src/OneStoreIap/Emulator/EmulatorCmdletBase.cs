@@ -52,7 +52,7 @@ namespace OneStoreIap.Commands
         /// Calls the control API and returns its parsed reply, or throws <see cref="EmulatorControlException"/>
         /// (a control error, or an emulator that cannot be reached).
         /// </summary>
-        internal EmulatorJson.JsonObject InvokeControl(EmulatorInstance emulator, HttpMethod method, string path, IDictionary<string, object?>? body)
+        internal JsonTreeObject InvokeControl(EmulatorInstance emulator, HttpMethod method, string path, IDictionary<string, object?>? body)
         {
             var uri = new Uri(emulator.BaseUri, "_emulator/" + path);
             Task<(int, byte[])> call = SendAsync(method, uri, body, _cancellation.Token);
@@ -78,16 +78,16 @@ namespace OneStoreIap.Commands
             object? parsed = null;
             try
             {
-                if (reply.Length > 0) parsed = EmulatorJson.Parse(reply);
+                if (reply.Length > 0) parsed = JsonTree.Parse(reply);
             }
             catch (Exception e) when (!(e is OutOfMemoryException))
             {
                 parsed = null;
             }
-            if (status >= 200 && status < 300 && parsed is EmulatorJson.JsonObject ok) return ok;
+            if (status >= 200 && status < 300 && parsed is JsonTreeObject ok) return ok;
 
             string code = "EmulatorError", message = "The emulator answered " + status + " to " + method + " /_emulator/" + path + ".";
-            if (parsed is EmulatorJson.JsonObject tree && tree["error"] is EmulatorJson.JsonObject error)
+            if (parsed is JsonTreeObject tree && tree["error"] is JsonTreeObject error)
             {
                 if (error["code"] is string c && c.Length > 0) code = c;
                 if (error["message"] is string m && m.Length > 0) message = m;

@@ -202,7 +202,7 @@ namespace OneStoreIap.Commands
             EmulatorInstance emulator = GetEmulator();
             try
             {
-                EmulatorJson.JsonObject reply = InvokeControl(emulator, HttpMethod.Get, "purchases/" + Uri.EscapeDataString(PurchaseToken), null);
+                JsonTreeObject reply = InvokeControl(emulator, HttpMethod.Get, "purchases/" + Uri.EscapeDataString(PurchaseToken), null);
                 WriteObject(Display(EmulatorPurchase.From(reply)));
             }
             catch (EmulatorControlException e)
@@ -231,7 +231,7 @@ namespace OneStoreIap.Commands
             EmulatorInstance emulator = GetEmulator();
             try
             {
-                EmulatorJson.JsonObject reply = InvokeControl(emulator, HttpMethod.Post, "purchases/" + Uri.EscapeDataString(PurchaseToken) + "/void", new Dictionary<string, object?>());
+                JsonTreeObject reply = InvokeControl(emulator, HttpMethod.Post, "purchases/" + Uri.EscapeDataString(PurchaseToken) + "/void", new Dictionary<string, object?>());
                 if (PassThru) WriteObject(Display(EmulatorPurchase.From(reply)));
             }
             catch (EmulatorControlException e)
@@ -262,7 +262,7 @@ namespace OneStoreIap.Commands
                     "InvalidArgument", ErrorCategory.InvalidArgument, Advance));
             }
             EmulatorInstance emulator = GetEmulator();
-            EmulatorJson.JsonObject reply;
+            JsonTreeObject reply;
             try
             {
                 reply = InvokeControl(emulator, HttpMethod.Post, "clock/advance",
@@ -276,7 +276,7 @@ namespace OneStoreIap.Commands
             WriteVerbose("Moved the emulator's clock forward by " + Advance + ".");
             if (!PassThru) return;
             long now = 0, offset = 0;
-            foreach (var p in reply)
+            foreach (var p in reply.Properties)
             {
                 if (p.Key == "nowMillis" && p.Value is long n) now = n;
                 if (p.Key == "offsetMillis" && p.Value is long o) offset = o;
@@ -345,7 +345,7 @@ namespace OneStoreIap.Commands
             if (bound.ContainsKey(nameof(Drop))) { body["drop"] = Drop == EmulatorFaultDrop.Before ? "before" : "after"; fault.Drop = Drop; }
 
             EmulatorInstance emulator = GetEmulator();
-            EmulatorJson.JsonObject reply;
+            JsonTreeObject reply;
             try
             {
                 reply = InvokeControl(emulator, HttpMethod.Post, "faults", body);
@@ -355,7 +355,7 @@ namespace OneStoreIap.Commands
                 ThrowTerminatingError(ToErrorRecord(e, Route));
                 return;
             }
-            foreach (var p in reply)
+            foreach (var p in reply.Properties)
             {
                 if (p.Key == "id" && p.Value is long id) fault.Id = id;
             }

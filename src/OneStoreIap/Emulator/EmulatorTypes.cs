@@ -1,4 +1,5 @@
 using System;
+using OneStoreIap.Commands;
 using System.Collections.Generic;
 using System.Management.Automation;
 using OneStoreIap.Engine;
@@ -62,10 +63,10 @@ namespace OneStoreIap
 
         public override string ToString() => PurchaseToken ?? "";
 
-        internal static EmulatorPurchase From(EmulatorJson.JsonObject tree)
+        internal static EmulatorPurchase From(JsonTreeObject tree)
         {
             var values = new Dictionary<string, object?>(StringComparer.Ordinal);
-            foreach (KeyValuePair<string, object?> p in tree) values[p.Key] = p.Value;
+            foreach (KeyValuePair<string, object?> p in tree.Properties) values[p.Key] = p.Value;
             string? market = Text(values, "marketCode");
             DateTimeOffset? Time(string name) => OneStoreMarket.ToDateTimeOffset(Number(values, name), market);
             return new EmulatorPurchase
@@ -92,7 +93,7 @@ namespace OneStoreIap
                 ConsumeCount = (int)(Number(values, "consumeCount") ?? 0),
                 AcknowledgeCount = (int)(Number(values, "acknowledgeCount") ?? 0),
                 ChangeCount = (int)(Number(values, "changeCount") ?? 0),
-                State = EmulatorJson.ToPowerShell(tree) as PSObject,
+                State = InvokeOneStoreRequestCommand.ToPowerShell(tree) as PSObject,
             };
         }
 
