@@ -235,6 +235,29 @@ Describe 'Hard outage: every request answered 503' {
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 40
     }
 
+    It 'replies that never come: each item ends with its own RequestTimeout after the bounded attempts' {
+        $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -MaximumRetryCount 1 -RetryBaseDelaySec 0.01 -TimeoutSec 1
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 60000 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $out = @($outItems[0..2] | Get-OneStorePurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable errs)
+        $watch.Stop()
+        Write-Host ("    hung replies: 3 lookups timed out in {0:0.0} s" -f $watch.Elapsed.TotalSeconds)
+
+        $out | Should -BeNullOrEmpty
+        $errs | Should -HaveCount 3
+        foreach ($i in 0..2) {
+            $errs[$i].FullyQualifiedErrorId | Should -BeExactly 'RequestTimeout,OneStoreIap.Commands.GetOneStorePurchaseCommand'
+            $errs[$i].CategoryInfo.Category | Should -Be 'OperationTimeout'
+            ($errs[$i] | Get-ErrorTargetToken) | Should -BeExactly $outItems[$i].purchaseToken
+        }
+        (Get-EmulatorCounter -Emulator $emu -Route 'getPurchaseDetails') | Should -Be 6
+        # Two attempts of 1 s each, items in parallel: far from the minute the replies would take.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 20
+    }
+
     It 'the pipeline goes on: the item after a failed one succeeds once the outage ends' {
         $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
             -MaximumRetryCount 2 -RetryBaseDelaySec 0.01
@@ -291,12 +314,45 @@ Describe 'Token expiry mid-run' {
         $counters.tokenRequests | Should -BeLessThan ($calls / 20)
     }
 
+    It 'renews through faults on every route, the token route included, with no failure' {
+        $conn = Connect-OneStore -ClientId $shortApp.ClientId -ClientSecret $shortApp.SecureSecret -BaseUri $shortEmu.BaseUri -PassThru `
+            -MaximumRetryCount 8 -RetryBaseDelaySec 0.01
+        foreach ($f in @(
+                @{ route = '*'; status = 503; code = 'ServiceMaintenance'; rate = 0.10; seed = 21 }
+                @{ route = '*'; drop = 'before'; rate = 0.025; seed = 22 }
+                @{ route = '*'; drop = 'after'; rate = 0.025; seed = 23 }
+                @{ route = '*'; latencyJitterMs = 50; seed = 24 })) {
+            $null = Add-EmulatorFault -Emulator $shortEmu -Fault $f
+        }
+        Reset-EmulatorCounter -Emulator $shortEmu
+
+        $errs = [System.Collections.Generic.List[object]]::new()
+        $calls = 0
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        while ($watch.Elapsed.TotalSeconds -lt 7 -and $calls -lt 20000) {
+            $out = @($shortItems | Get-OneStorePurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable +errs)
+            $out.Count | Should -Be $shortItems.Count
+            $calls += $shortItems.Count
+        }
+        $watch.Stop()
+        $counters = Get-EmulatorCounter -Emulator $shortEmu
+        Clear-EmulatorFault -Emulator $shortEmu
+        Write-Host ("    token expiry under faults: {0} lookups in {1:0.0} s: {2} token requests, {3} answered 503, {4} dropped" -f `
+                $calls, $watch.Elapsed.TotalSeconds, $counters.tokenRequests, $counters.faultReplies, $counters.connectionsDropped)
+
+        $errs | Select-Object -First 5 | ForEach-Object { Write-Host "    error: $($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
+        $errs.Count | Should -Be 0
+        $counters.tokenRequests | Should -BeGreaterOrEqual 2
+        $counters.tokenRequests | Should -BeLessThan ($calls / 20)
+    }
+
     It 'makes one token request when runspaces sharing one connection all find its token stale at once' {
         $conn = Connect-OneStore -ClientId $shortApp.ClientId -ClientSecret $shortApp.SecureSecret -BaseUri $shortEmu.BaseUri -PassThru
         $items = $shortItems[0..9]
         $ready = [System.Threading.CountdownEvent]::new(6)
         $null = Add-EmulatorFault -Emulator $shortEmu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 20 }
         Reset-EmulatorCounter -Emulator $shortEmu
+        $since = (Invoke-EmulatorControl -Emulator $shortEmu -Path 'clock').nowMillis
         $module = $env:ONESTOREIAP_TEST_MODULE
 
         $out = 1..6 | ForEach-Object -ThrottleLimit 6 -Parallel {
@@ -307,11 +363,18 @@ Describe 'Token expiry mid-run' {
             $null = $gate.Signal()
             if (-not $gate.Wait([TimeSpan]::FromSeconds(60))) { throw 'the runspaces did not all start' }
             while ([DateTimeOffset]::UtcNow -lt $c.TokenExpiresOn.AddSeconds(-0.45)) { Start-Sleep -Milliseconds 10 }
-            $using:items | Get-OneStorePurchase -Connection $c -ErrorAction Stop
+            # All ten requests of each runspace start at once.
+            $using:items | Get-OneStorePurchase -Connection $c -ThrottleLimit 10 -ErrorAction Stop
         }
 
         @($out).Count | Should -Be 60
-        (Get-EmulatorCounter -Emulator $shortEmu).tokenRequests | Should -Be 1
+        # The burst makes one token request. Later ones (if this loaded machine takes more than the new token's
+        # 1.5 s of use to finish) are the periodic renewals, at least 1.5 s later.
+        $tokenTimes = @(Get-EmulatorRequest -Emulator $shortEmu -Last 1000 | Where-Object { $_.route -eq 'issueToken' -and $_.timeMillis -ge $since } | ForEach-Object timeMillis)
+        Write-Host ("    single flight: 6 runspaces x 10 concurrent lookups with a stale token: {0} token request(s), {1} in the first second" -f `
+                $tokenTimes.Count, @($tokenTimes | Where-Object { $_ -lt $tokenTimes[0] + 1000 }).Count)
+        $tokenTimes.Count | Should -BeGreaterOrEqual 1
+        @($tokenTimes | Where-Object { $_ -lt $tokenTimes[0] + 1000 }).Count | Should -Be 1
     }
 }
 
@@ -401,6 +464,21 @@ Describe 'Replies lost after the change was applied' {
         $state = Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken
         $state.acknowledgeState | Should -Be 1
         $state.acknowledgeCount | Should -Be 1
+    }
+
+    It 'a consume applied but answered too late (timeout) reports success, already applied, and consumes once' {
+        $conn = Connect-OneStore -ClientId $lostApp.ClientId -ClientSecret $lostApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -RetryBaseDelaySec 0.01 -TimeoutSec 1
+        $p = New-TestPurchase -Emulator $emu -App $lostApp -ProductId 'lost_late' -Property @{ acknowledged = $false }
+        # The emulator applies the consume, then holds the reply for 30 s.
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'consumePurchase'; latencyMs = 30000; count = 1 }
+
+        $r = Invoke-OneStoreConsume -ProductId 'lost_late' -PurchaseToken $p.purchaseToken -Connection $conn -Confirm:$false -ErrorVariable errs
+
+        $errs | Should -BeNullOrEmpty
+        $r.Code | Should -BeExactly 'Success'
+        $r.AlreadyApplied | Should -BeTrue
+        (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).consumeCount | Should -Be 1
     }
 
     It 'a defer whose reply was lost is not sent again: an error that says so, and the subscription deferred once' {
