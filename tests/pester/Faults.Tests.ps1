@@ -258,6 +258,20 @@ Describe 'Hard outage: every request answered 503' {
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 20
     }
 
+    It 'Connect-OneStore during an outage fails with ServiceMaintenance after the bounded retries' {
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'issueToken'; status = 503 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $e = Get-ThrownError { Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru -MaximumRetryCount 2 -RetryBaseDelaySec 0.01 }
+        $watch.Stop()
+
+        $e | Should -Not -BeNullOrEmpty
+        $e.FullyQualifiedErrorId | Should -BeExactly 'ServiceMaintenance,OneStoreIap.Commands.ConnectOneStoreCommand'
+        (Get-EmulatorCounter -Emulator $emu).tokenRequests | Should -Be 3
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30
+    }
+
     It 'the pipeline goes on: the item after a failed one succeeds once the outage ends' {
         $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
             -MaximumRetryCount 2 -RetryBaseDelaySec 0.01
