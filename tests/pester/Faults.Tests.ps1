@@ -525,3 +525,50 @@ Describe 'Replies lost after the change was applied' {
         (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).changeCount | Should -Be 1
     }
 }
+
+Describe 'Ctrl+C while connecting' {
+    AfterEach {
+        Clear-EmulatorFault -Emulator $emu
+    }
+
+    It 'Stop() returns within 1 s while the token request hangs' {
+        $app2 = New-TestApp -Emulator $emu -Markets MKT_ONE
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'issueToken'; latencyMs = 60000 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($ModulePath, $BaseUri, $ClientId, $Secret)
+                    Import-Module $ModulePath
+                    Connect-OneStore -ClientId $ClientId -ClientSecret $Secret -BaseUri $BaseUri -PassThru
+                }).AddArgument($env:ONESTOREIAP_TEST_MODULE).AddArgument($emu.BaseUri).AddArgument($app2.ClientId).AddArgument($app2.SecureSecret)
+            $null = $ps.BeginInvoke()
+
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            do {
+                Start-Sleep -Milliseconds 50
+                $c = Get-EmulatorCounter -Emulator $emu
+            } while ($c.inFlight -lt 1 -and [DateTime]::UtcNow -lt $deadline)
+            $c.inFlight | Should -Be 1
+            $c.tokenRequests | Should -Be 1
+
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Stop()
+            Write-Host ("    Ctrl+C while connecting: Stop() returned in {0:0} ms" -f $watch.Elapsed.TotalMilliseconds)
+
+            $ps.InvocationStateInfo.State | Should -Be ([System.Management.Automation.PSInvocationState]::Stopped)
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+            $deadline = [DateTime]::UtcNow.AddSeconds(15)
+            do {
+                Start-Sleep -Milliseconds 50
+                $left = (Get-EmulatorCounter -Emulator $emu).inFlight
+            } while ($left -gt 0 -and [DateTime]::UtcNow -lt $deadline)
+            $left | Should -Be 0 -Because 'the token request is cancelled, not left waiting for its reply'
+        } finally {
+            if ($ps.InvocationStateInfo.State -eq 'Running') { $null = $ps.BeginStop($null, $null) }
+            $ps.Dispose()
+        }
+    }
+}
