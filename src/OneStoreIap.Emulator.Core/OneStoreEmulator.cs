@@ -140,6 +140,7 @@ namespace OneStoreIap.Emulator
             if (effect != null && effect.Drop == FaultDrop.None)
             {
                 if (latency > 0) await Task.Delay(latency, ct).ConfigureAwait(false);
+                counters.FaultReply();
                 return (effect.Respond(route.Name), true);
             }
             var response = api.Handle(route, target, request);

@@ -52,12 +52,14 @@ namespace OneStoreIap.Engine
 
         /// <summary>
         /// True for failures worth retrying: 503, 500, 502, 504, 429, network failures and timeouts.
-        /// Nothing else is retried (a 4xx will not change by asking again).
+        /// Nothing else is retried (a 4xx will not change by asking again), nor a change that is not safe to repeat
+        /// once it may have been applied.
         /// </summary>
         public bool IsTransient
         {
             get
             {
+                if (MayHaveBeenApplied && !SafeToRepeat) return false;
                 if (Kind == OneStoreErrorKind.Network || Kind == OneStoreErrorKind.Timeout) return true;
                 if (Kind == OneStoreErrorKind.Validation) return false;
                 return HttpStatus is 500 or 502 or 503 or 504 or 429;
@@ -66,6 +68,12 @@ namespace OneStoreIap.Engine
 
         /// <summary>True when the request may have reached the server although no reply came back.</summary>
         public bool MayHaveBeenApplied { get; internal set; }
+
+        /// <summary>
+        /// False for a call that would change something again if repeated (deferSubscription moves the payment date
+        /// each time): after an attempt that may have been applied, it is not retried.
+        /// </summary>
+        internal bool SafeToRepeat { get; set; } = true;
     }
 
     /// <summary>The spec's response codes (Standard Response Code) and the engine's client-side codes.</summary>

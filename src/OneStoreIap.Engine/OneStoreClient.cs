@@ -352,11 +352,17 @@ namespace OneStoreIap.Engine
             }
             catch (OneStoreApiException e) when (e.Code == OneStoreErrorCodes.NoSuchData)
             {
-            }
-            try
-            {
-                RecurringPurchaseDetails auto = await GetRecurringPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
-                return auto.AcknowledgeState == 1;
+                // acknowledgePurchase serves every type: not an in-app purchase, so an auto-renewal or a subscription.
+                try
+                {
+                    RecurringPurchaseDetails auto = await GetRecurringPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
+                    return auto.AcknowledgeState == 1;
+                }
+                catch (OneStoreApiException again) when (again.Code == OneStoreErrorCodes.NoSuchData)
+                {
+                    SubscriptionDetails subscription = await GetSubscriptionAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
+                    return subscription.AcknowledgementState == 1;
+                }
             }
             catch (OneStoreApiException e) when (e.Code == OneStoreErrorCodes.NoSuchData)
             {
@@ -422,6 +428,8 @@ namespace OneStoreIap.Engine
             OneStoreInput.ValidateDeferPeriod(deferPeriod);
             var call = new CallState(HttpMethod.Post, PurchasePath("subscription", productId, purchaseToken, "defer"), log)
             {
+                // Each defer that arrives moves the payment again: never repeat one that may have arrived.
+                SafeToRepeat = false,
                 Body = Encoding.UTF8.GetBytes("{\"deferPeriod\":" + deferPeriod.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}"),
             };
             return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
@@ -649,9 +657,10 @@ namespace OneStoreIap.Engine
                 failureCode = OneStoreErrorCodes.RequestTimeout;
                 call.Ambiguous = true;
                 throw new OneStoreApiException(OneStoreErrorKind.Timeout, OneStoreErrorCodes.RequestTimeout,
-                    $"{call.Method} {call.Path} got no reply within {_options.RequestTimeout.TotalSeconds:0.###} s.", status)
+                    $"{call.Method} {call.Path} got no reply within {_options.RequestTimeout.TotalSeconds:0.###} s.{NotRepeated(call, true)}", status)
                 {
                     MayHaveBeenApplied = true,
+                    SafeToRepeat = call.SafeToRepeat,
                 };
             }
             catch (Exception e) when (e is HttpRequestException || e is IOException || e is SocketException)
@@ -660,9 +669,10 @@ namespace OneStoreIap.Engine
                 bool refused = FindSocketError(e) == SocketError.ConnectionRefused;
                 if (!refused || sent) call.Ambiguous = true;
                 throw new OneStoreApiException(OneStoreErrorKind.Network, OneStoreErrorCodes.NetworkError,
-                    $"{call.Method} {call.Path} failed without a reply: {Sanitize(Innermost(e).Message, 200)}", status, null, e)
+                    $"{call.Method} {call.Path} failed without a reply: {Sanitize(Innermost(e).Message, 200)}{NotRepeated(call, !refused || sent)}", status, null, e)
                 {
                     MayHaveBeenApplied = !refused || sent,
+                    SafeToRepeat = call.SafeToRepeat,
                 };
             }
             catch (OperationCanceledException)
@@ -676,6 +686,11 @@ namespace OneStoreIap.Engine
                 call.Log?.Invoke(new OneStoreRequestLog(call.Method.Method, call.Path, status, elapsed, attempt, failureCode));
             }
         }
+
+        private static string NotRepeated(CallState call, bool mayHaveBeenApplied) =>
+            mayHaveBeenApplied && !call.SafeToRepeat
+                ? " The change may have been applied; it was not sent again, as repeating it would apply it twice. Check the purchase before trying again."
+                : "";
 
         private static void WipeSensitiveBody(CallState call)
         {
@@ -888,6 +903,9 @@ namespace OneStoreIap.Engine
             public byte[]? Body { get; set; }
             public byte[]? SensitiveBody { get; set; }
             public int Attempts;
+
+            /// <summary>False when sending the request twice would apply the change twice.</summary>
+            public bool SafeToRepeat { get; set; } = true;
 
             /// <summary>An attempt failed in a way that may have reached the server (timeout, reset after sending).</summary>
             public bool Ambiguous { get; set; }

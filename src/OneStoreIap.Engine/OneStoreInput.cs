@@ -33,6 +33,8 @@ namespace OneStoreIap.Engine
                 throw Invalid(code, $"The developer payload is {value.Length} characters long; the spec allows at most {DeveloperPayloadMaxLength}.");
             if (HasControlCharacter(value))
                 throw Invalid(code, "The developer payload contains a control character.");
+            if (HasUnpairedSurrogate(value))
+                throw Invalid(code, "The developer payload contains an unpaired surrogate (not valid Unicode), which cannot be sent intact.");
         }
 
         public static void ValidateMaxResults(int? value)
@@ -68,12 +70,37 @@ namespace OneStoreIap.Engine
                 throw Invalid(code, $"The {what} is {value.Length} characters long; the spec allows at most {maxLength}.");
             if (HasControlCharacter(value))
                 throw Invalid(code, $"The {what} contains a control character.");
+            if (HasUnpairedSurrogate(value))
+                throw Invalid(code, $"The {what} contains an unpaired surrogate (not valid Unicode), which cannot be sent intact.");
             if (value.IndexOf('/') >= 0)
                 throw Invalid(code, $"The {what} '{value}' contains '/', which ONE store cannot receive in a path.");
             if (value == "." || value == "..")
                 throw Invalid(code, $"The {what} '{value}' is a relative path segment.");
             if (value.Trim().Length != value.Length)
                 throw Invalid(code, $"The {what} '{value}' starts or ends with whitespace.");
+        }
+
+        /// <summary>
+        /// A UTF-16 surrogate without its pair has no UTF-8 form: percent-encoding or JSON would send U+FFFD instead,
+        /// so the server would see another value than the one given.
+        /// </summary>
+        internal static bool HasUnpairedSurrogate(string value)
+        {
+            for (int i = 0; i < value.Length; i++)
+            {
+                char c = value[i];
+                if (char.IsHighSurrogate(c))
+                {
+                    if (i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+                    {
+                        i++;
+                        continue;
+                    }
+                    return true;
+                }
+                if (char.IsLowSurrogate(c)) return true;
+            }
+            return false;
         }
 
         internal static bool HasControlCharacter(string value)

@@ -30,6 +30,22 @@ namespace OneStoreIap.Emulator.Tests
         }
 
         [Fact]
+        public async Task Counts_fault_replies_apart_from_latency_only_faults()
+        {
+            var token = await TokenAsync();
+            await FaultAsync(new { route = "getPurchaseDetails", latencyMs = 1 });
+            await FaultAsync(new { route = "getPurchaseDetails", status = 503, count = 1 });
+            await ControlAsync(HttpMethod.Post, "counters/reset");
+
+            AssertError(await GetAsync(AckPath, token), 503, "ServiceMaintenance");
+            Assert.Equal(200, (await GetAsync(AckPath, token)).Status);
+
+            var counters = await ControlAsync(HttpMethod.Get, "counters");
+            Assert.Equal(2, counters.GetProperty("faultsInjected").GetInt64());
+            Assert.Equal(1, counters.GetProperty("faultReplies").GetInt64());
+        }
+
+        [Fact]
         public async Task Answers_with_InternalError_from_a_code_alone()
         {
             var token = await TokenAsync();

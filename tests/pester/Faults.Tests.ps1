@@ -1,62 +1,48 @@
-# Unattended runs under the emulator's fault injection: a mixed soak that must lose nothing and change nothing twice,
-# a hard outage that must end each item with its own error in bounded time, tokens expiring mid-run, and Ctrl+C
-# while requests are in flight and retries are pending.
+# Unattended runs under faults: a seeded fault soak, a hard outage, token expiry mid-run, and Ctrl+C with requests in
+# flight and retries pending. Each test checks the emulator's own record of what happened, not only the cmdlets' output.
 BeforeAll {
     Import-Module $env:ONESTOREIAP_TEST_MODULE -Force
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:emu = Start-TestEmulator
 
-    function New-BulkPurchase {
-        # Adds purchases of one product through the control API; returns pipeline-ready items.
-        param($Emulator, $App, [string] $ProductId, [string] $Type, [int] $Count, [hashtable] $Property = @{})
-        $body = @{ clientId = $App.ClientId; productId = $ProductId; type = $Type; marketCode = 'MKT_ONE'; count = $Count }
-        foreach ($key in $Property.Keys) { $body[$key] = $Property[$key] }
-        $reply = Invoke-EmulatorControl -Emulator $Emulator -Path 'purchases/bulk' -Method POST -Body $body
-        foreach ($t in $reply.purchaseTokens) { [pscustomobject]@{ ProductId = $ProductId; PurchaseToken = $t } }
-    }
-
     function Get-PurchaseStateJson {
-        # The emulator's raw state of many purchases at once (one control call each, 32 at a time): token -> JSON text.
-        param($Emulator, [string[]] $Token)
-        $http = [System.Net.Http.HttpClient]::new()
+        # The emulator's state of many purchases at once (raw JSON per token), a few requests in flight at a time.
+        param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)][string[]] $Token)
+        $handler = [System.Net.Http.SocketsHttpHandler]::new()
+        $handler.MaxConnectionsPerServer = 8
+        $http = [System.Net.Http.HttpClient]::new($handler)
+        $states = [System.Collections.Generic.Dictionary[string, string]]::new([StringComparer]::Ordinal)
         try {
-            $states = @{}
-            for ($i = 0; $i -lt $Token.Count; $i += 32) {
-                $batch = $Token[$i..([Math]::Min($i + 31, $Token.Count - 1))]
-                $tasks = foreach ($t in $batch) { $http.GetStringAsync("$($Emulator.BaseUri)/_emulator/purchases/$([uri]::EscapeDataString($t))") }
+            for ($i = 0; $i -lt $Token.Count; $i += 64) {
+                $chunk = @($Token[$i..([Math]::Min($i + 63, $Token.Count - 1))])
+                $tasks = [System.Threading.Tasks.Task[string][]]@(foreach ($t in $chunk) {
+                        $http.GetStringAsync("$($Emulator.BaseUri)/_emulator/purchases/$([uri]::EscapeDataString($t))")
+                    })
                 [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$tasks)
-                for ($j = 0; $j -lt $batch.Count; $j++) { $states[$batch[$j]] = $tasks[$j].Result }
+                for ($j = 0; $j -lt $chunk.Count; $j++) { $states[$chunk[$j]] = $tasks[$j].Result }
             }
-            $states
         } finally {
             $http.Dispose()
         }
+        $states
     }
 
-    function Invoke-Bounded {
-        # Runs a script block in its own runspace and fails the test if it has not finished within the bound, so
-        # that a hang shows as a failure, not as a CI job that never ends.
-        param([scriptblock] $ScriptBlock, [object[]] $ArgumentList = @(), [double] $TimeoutSec)
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript($ScriptBlock)
-            foreach ($a in $ArgumentList) { $null = $ps.AddArgument($a) }
-            $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            $async = $ps.BeginInvoke()
-            $done = $async.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds($TimeoutSec))
-            $watch.Stop()
-            if (-not $done) {
-                $null = $ps.BeginStop($null, $null)
-                throw "The run did not finish within $TimeoutSec s."
-            }
-            [pscustomobject]@{
-                Output  = @($ps.EndInvoke($async))
-                Errors  = @($ps.Streams.Error)
-                Elapsed = $watch.Elapsed
-            }
-        } finally {
-            $ps.Dispose()
+    function New-BulkPurchase {
+        param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] $App, [string] $ProductId, [string] $Type = 'inapp',
+            [int] $Count, [switch] $Acknowledged)
+        $body = @{ clientId = $App.ClientId; productId = $ProductId; type = $Type; marketCode = 'MKT_ONE'; count = $Count }
+        if ($Acknowledged) { $body.acknowledged = $true }
+        $reply = Invoke-EmulatorControl -Emulator $Emulator -Path 'purchases/bulk' -Method POST -Body $body
+        $typeName = @{ inapp = 'InApp'; auto = 'Auto'; subscription = 'Subscription' }[$Type]
+        foreach ($t in $reply.purchaseTokens) {
+            [pscustomobject]@{ ProductId = $ProductId; PurchaseToken = $t; Type = $typeName }
         }
+    }
+
+    function Get-Slice {
+        # Items [$Round*$Size, ($Round+1)*$Size) of a list.
+        param([object[]] $List, [int] $Round, [int] $Size)
+        $List[($Round * $Size)..(($Round + 1) * $Size - 1)]
     }
 }
 
@@ -64,314 +50,524 @@ AfterAll {
     $script:emu | Stop-TestEmulator
 }
 
-Describe 'Fault soak' {
+Describe 'Fault soak: 503s, dropped connections and jitter' {
     BeforeAll {
         $script:soakApp = New-TestApp -Emulator $emu -Markets MKT_ONE
-        $soakConn = Connect-OneStore -ClientId $soakApp.ClientId -ClientSecret $soakApp.SecureSecret -BaseUri $emu.BaseUri -PassThru
-        # 3,000 operations: lookups repeat on untouched purchases; every changing operation has its own target. Scaled
-        # down from the 5,000 aimed at: on a shared 2-core machine those took about 40 s (most of it the ordered window
-        # waiting on jittered and retried heads), too much of the suite's time budget; 3,000 keep hundreds of each fault.
-        $script:consume = @(New-BulkPurchase $emu $soakApp 'soak_gem' inapp 720)
-        $script:ackInApp = @(New-BulkPurchase $emu $soakApp 'soak_gem' inapp 420)
-        $script:ackSub = @(New-BulkPurchase $emu $soakApp 'soak_sub' subscription 180)
-        $script:cancelAuto = @(New-BulkPurchase $emu $soakApp 'soak_pass' auto 150 @{ acknowledged = $true })
-        $script:cancelSub = @(New-BulkPurchase $emu $soakApp 'soak_sub' subscription 150 @{ acknowledged = $true })
-        $script:reactivateSub = @(New-BulkPurchase $emu $soakApp 'soak_sub' subscription 180 @{ acknowledged = $true })
-        $script:untouchedInApp = @(New-BulkPurchase $emu $soakApp 'soak_gem' inapp 90)
-        $script:untouchedSub = @(New-BulkPurchase $emu $soakApp 'soak_sub' subscription 30 @{ acknowledged = $true })
-        # The reactivate targets start cancelled (before any fault).
-        $reactivateSub | Stop-OneStoreSubscription -Connection $soakConn -Confirm:$false -ErrorAction Stop
-        $script:lookupInApp = @(foreach ($round in 1..10) { $untouchedInApp })   # 900 lookups
-        $script:lookupSub = @(foreach ($round in 1..10) { $untouchedSub })       # 300 lookups
-        $script:operationCount = $consume.Count + $ackInApp.Count + $ackSub.Count + $cancelAuto.Count + $cancelSub.Count +
-            $reactivateSub.Count + $lookupInApp.Count + $lookupSub.Count
+        # 5,000 operations in 10 rounds of 500: 200 lookups (100 in-app, 50 auto, 50 subscription), 100 acknowledges,
+        # 100 consumes, 50 cancels and 50 reactivations (half subscriptions, half auto-renewals).
+        $script:rounds = 10
+        $script:lookupInApp = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_look' -Count 1000 -Acknowledged)
+        $script:lookupAuto = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_look_auto' -Type auto -Count 500 -Acknowledged)
+        $script:lookupSub = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_look_sub' -Type subscription -Count 500 -Acknowledged)
+        $script:ackTargets = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_ack' -Count 1000)
+        $script:consumeTargets = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_consume' -Count 1000)
+        $cancelSub = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_cancel_sub' -Type subscription -Count 250 -Acknowledged)
+        $cancelAuto = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_cancel_auto' -Type auto -Count 250 -Acknowledged)
+        $resumeSub = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_resume_sub' -Type subscription -Count 250 -Acknowledged)
+        $resumeAuto = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_resume_auto' -Type auto -Count 250 -Acknowledged)
+        # Purchases no operation names: they must come out exactly as they went in.
+        $script:bystanders = @(New-BulkPurchase -Emulator $emu -App $soakApp -ProductId 'soak_bystander' -Count 200)
 
-        $script:untouchedTokens = @($untouchedInApp.PurchaseToken) + @($untouchedSub.PurchaseToken)
-        $script:untouchedBefore = Get-PurchaseStateJson -Emulator $emu -Token $untouchedTokens
+        # Interleave the types so each round's cancel and reactivate pipelines carry both.
+        $script:cancelTargets = @(for ($i = 0; $i -lt 250; $i++) { $cancelSub[$i]; $cancelAuto[$i] })
+        $script:resumeTargets = @(for ($i = 0; $i -lt 250; $i++) { $resumeSub[$i]; $resumeAuto[$i] })
+        $script:lookupTargets = @(for ($i = 0; $i -lt 500; $i++) { $lookupInApp[2 * $i]; $lookupInApp[2 * $i + 1]; if ($i % 2) { $lookupAuto[$i] } else { $lookupSub[$i] } }) +
+            @(for ($i = 0; $i -lt 500; $i++) { if ($i % 2) { $lookupSub[$i] } else { $lookupAuto[$i] } })
+
+        $script:soakConn = Connect-OneStore -ClientId $soakApp.ClientId -ClientSecret $soakApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -MaximumRetryCount 8 -RetryBaseDelaySec 0.01
+        # Before the faults: the reactivation targets start cancelled.
+        $resumeTargets | Stop-OneStoreSubscription -Connection $soakConn -Confirm:$false -ErrorAction Stop
+
+        $script:untouched = @($lookupTargets.PurchaseToken) + @($bystanders.PurchaseToken)
+        $script:before = Get-PurchaseStateJson -Emulator $emu -Token $untouched
     }
 
-    It 'runs 3,000 mixed operations through 503s, dropped connections and jitter with no error and exactly the asked changes' {
-        $operationCount | Should -Be 3000
-        # A connection of its own, made before the faults, with quick retries and enough attempts.
-        $conn = Connect-OneStore -ClientId $soakApp.ClientId -ClientSecret $soakApp.SecureSecret -BaseUri $emu.BaseUri `
-            -MaximumRetryCount 8 -RetryBaseDelaySec 0.01 -PassThru
+    AfterAll {
+        Clear-EmulatorFault -Emulator $emu
+    }
+
+    It 'runs 5,000 mixed operations with no error, each change applied exactly once and nothing else touched' {
+        $lookupTargets.Count + $ackTargets.Count + $consumeTargets.Count + $cancelTargets.Count + $resumeTargets.Count | Should -Be 5000
+
         Reset-EmulatorCounter -Emulator $emu
-        # Rates are of the requests each fault still sees (the first fault with an effect wins), on every route.
-        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = '*'; status = 503; code = 'ServiceMaintenance'; rate = 0.10; seed = 101 }
-        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = '*'; drop = 'before'; rate = 0.025; seed = 102 }
-        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = '*'; drop = 'after'; rate = 0.025; seed = 103 }
-        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = '*'; latencyMs = 0; latencyJitterMs = 50; seed = 104 }
-        $results = @{}
-        foreach ($k in 'lookupInApp', 'lookupSub', 'consume', 'consumeAlready', 'ackInApp', 'ackSub', 'ackAlready', 'cancelAuto', 'cancelSub', 'reactivateSub') { $results[$k] = 0 }
+        $faults = @(
+            @{ route = '*'; status = 503; code = 'ServiceMaintenance'; rate = 0.10; seed = 11 }
+            @{ route = '*'; drop = 'before'; rate = 0.025; seed = 12 }
+            @{ route = '*'; drop = 'after'; rate = 0.025; seed = 13 }
+            @{ route = '*'; latencyJitterMs = 50; seed = 14 }
+        )
+        foreach ($f in $faults) { $null = Add-EmulatorFault -Emulator $emu -Fault $f }
+
+        $soakErrors = [System.Collections.Generic.List[object]]::new()
+        $looked = [System.Collections.Generic.List[object]]::new()
+        $results = [System.Collections.Generic.List[object]]::new()
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        try {
-            # Mixed: ten rounds, each a slice of every kind, at the default -ThrottleLimit.
-            $errors = [System.Collections.Generic.List[object]]::new()
-            foreach ($round in 0..9) {
-                $slice = { param($list) $n = [Math]::Ceiling($list.Count / 10); @($list | Select-Object -Skip ($round * $n) -First $n) }
-                $out = @(& $slice $lookupInApp | Get-OneStorePurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable e1)
-                $results.lookupInApp += $out.Count
-                $out = @(& $slice $consume | Invoke-OneStoreConsume -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable e2)
-                $results.consume += $out.Count
-                $results.consumeAlready += @($out | Where-Object AlreadyApplied).Count
-                $out = @(& $slice $ackInApp | Invoke-OneStoreAcknowledge -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable e3)
-                $results.ackInApp += $out.Count
-                $results.ackAlready += @($out | Where-Object AlreadyApplied).Count
-                $out = @(& $slice $cancelAuto | Stop-OneStoreSubscription -Type Auto -Connection $conn -Confirm:$false -PassThru -ErrorAction SilentlyContinue -ErrorVariable e4)
-                $results.cancelAuto += $out.Count
-                $out = @(& $slice $ackSub | Invoke-OneStoreAcknowledge -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable e5)
-                $results.ackSub += $out.Count
-                $results.ackAlready += @($out | Where-Object AlreadyApplied).Count
-                $out = @(& $slice $cancelSub | Stop-OneStoreSubscription -Connection $conn -Confirm:$false -PassThru -ErrorAction SilentlyContinue -ErrorVariable e6)
-                $results.cancelSub += $out.Count
-                $out = @(& $slice $lookupSub | Get-OneStoreSubscription -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable e7)
-                $results.lookupSub += $out.Count
-                $out = @(& $slice $reactivateSub | Resume-OneStoreSubscription -Connection $conn -PassThru -ErrorAction SilentlyContinue -ErrorVariable e8)
-                $results.reactivateSub += $out.Count
-                foreach ($e in @($e1) + @($e2) + @($e3) + @($e4) + @($e5) + @($e6) + @($e7) + @($e8)) { if ($e) { $errors.Add($e) } }
-            }
-            $watch.Stop()
-            $counters = Get-EmulatorCounter -Emulator $emu
-        } finally {
-            Clear-EmulatorFault -Emulator $emu
+        for ($r = 0; $r -lt $rounds; $r++) {
+            $in = @(Get-Slice $lookupTargets $r 200)
+            $out = @($in | Get-OneStorePurchase -Connection $soakConn -ErrorAction SilentlyContinue -ErrorVariable +soakErrors)
+            $looked.AddRange([object[]]$out)
+            @(Get-Slice $ackTargets $r 100) | Invoke-OneStoreAcknowledge -Connection $soakConn -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +soakErrors |
+                ForEach-Object { $results.Add($_) }
+            @(Get-Slice $consumeTargets $r 100) | Invoke-OneStoreConsume -Connection $soakConn -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +soakErrors |
+                ForEach-Object { $results.Add($_) }
+            @(Get-Slice $cancelTargets $r 50) | Stop-OneStoreSubscription -Connection $soakConn -Confirm:$false -PassThru -ErrorAction SilentlyContinue -ErrorVariable +soakErrors |
+                ForEach-Object { $results.Add($_) }
+            @(Get-Slice $resumeTargets $r 50) | Resume-OneStoreSubscription -Connection $soakConn -Confirm:$false -PassThru -ErrorAction SilentlyContinue -ErrorVariable +soakErrors |
+                ForEach-Object { $results.Add($_) }
         }
+        $watch.Stop()
+        $counters = Get-EmulatorCounter -Emulator $emu
+        Clear-EmulatorFault -Emulator $emu
 
-        Write-Host ("    soak: {0} operations in {1:0.0} s; {2} API requests, {3} faults injected (jitter included), {4} connections dropped, {5} token requests, {6} requests beyond one per operation (retries and already-applied checks); already applied: {7} consumes, {8} acknowledges" -f
-            $operationCount, $watch.Elapsed.TotalSeconds, $counters.totalRequests, $counters.faultsInjected, $counters.connectionsDropped,
-            $counters.tokenRequests, ($counters.totalRequests - $counters.tokenRequests - $operationCount), $results.consumeAlready, $results.ackAlready)
+        $alreadyApplied = @($results | Where-Object AlreadyApplied).Count
+        Write-Host ("    soak: 5000 operations in {0:0.0} s; {1} API requests, {2} answered 503, {3} connections dropped (retried: {4}), {5} token requests, {6} results marked already applied" -f `
+                $watch.Elapsed.TotalSeconds, $counters.totalRequests, $counters.faultReplies, $counters.connectionsDropped,
+            ($counters.faultReplies + $counters.connectionsDropped), $counters.tokenRequests, $alreadyApplied)
 
-        # Nothing reached the caller, and every operation gave its result.
-        $errors | ForEach-Object { "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" } | Select-Object -First 5 | Should -BeNullOrEmpty
-        $results.lookupInApp | Should -Be $lookupInApp.Count
-        $results.lookupSub | Should -Be $lookupSub.Count
-        $results.consume | Should -Be $consume.Count
-        $results.ackInApp | Should -Be $ackInApp.Count
-        $results.ackSub | Should -Be $ackSub.Count
-        $results.cancelAuto | Should -Be $cancelAuto.Count
-        $results.cancelSub | Should -Be $cancelSub.Count
-        $results.reactivateSub | Should -Be $reactivateSub.Count
-        # The faults really happened, in the asked proportions (roughly: retries add requests).
-        ($counters.totalRequests - $counters.tokenRequests - $operationCount) | Should -BeGreaterThan 250 -Because 'about one request in six fails and is retried'
-        $counters.connectionsDropped | Should -BeGreaterThan 60
+        $soakErrors | Select-Object -First 5 | ForEach-Object { Write-Host "    error: $($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
+        $soakErrors.Count | Should -Be 0 -Because 'every fault injected is transient and the retries are enough'
+
+        # Every request is accounted for: one per operation, one retry per 503 or dropped connection, one check per
+        # result marked already applied, and the token requests. A request re-sent behind the engine's back (and so
+        # perhaps applied twice) would break this.
+        $expected = 5000 + $counters.faultReplies + $counters.connectionsDropped + $alreadyApplied
+        $counters.totalRequests | Should -BeGreaterOrEqual $expected
+        $counters.totalRequests | Should -BeLessOrEqual ($expected + $counters.tokenRequests)
+
+        # The faults really happened, at about the rates asked.
+        $counters.faultReplies | Should -BeGreaterThan 300
+        $counters.connectionsDropped | Should -BeGreaterThan 100
+        # Not one token request per call.
+        $counters.tokenRequests | Should -BeLessThan 20
+
+        # Every lookup came back, in input order, for the item asked.
+        $looked.Count | Should -Be 2000
+        for ($i = 0; $i -lt 2000; $i++) {
+            if ($looked[$i].PurchaseToken -cne $lookupTargets[$i].PurchaseToken) {
+                throw "Lookup $i returned $($looked[$i].PurchaseToken), expected $($lookupTargets[$i].PurchaseToken)"
+            }
+        }
+        $results.Count | Should -Be 3000
+        @($results | Where-Object Code -ne 'Success').Count | Should -Be 0
 
         # The emulator's final state is exactly what was asked.
-        $consumeState = Get-PurchaseStateJson -Emulator $emu -Token $consume.PurchaseToken
-        $bad = foreach ($t in $consume.PurchaseToken) {
-            $s = $consumeState[$t] | ConvertFrom-Json
-            if ($s.consumeCount -ne 1 -or $s.consumptionState -ne 1) { "$t consumeCount=$($s.consumeCount)" }
+        $after = Get-PurchaseStateJson -Emulator $emu -Token (@($consumeTargets.PurchaseToken) + @($ackTargets.PurchaseToken) + @($cancelTargets.PurchaseToken) + @($resumeTargets.PurchaseToken))
+        $wrong = [System.Collections.Generic.List[string]]::new()
+        foreach ($t in $consumeTargets.PurchaseToken) {
+            $p = $after[$t] | ConvertFrom-Json
+            if ($p.consumeCount -ne 1 -or $p.consumptionState -ne 1 -or $p.acknowledgeCount -ne 0) { $wrong.Add("consume $t : $($after[$t])") }
         }
-        $bad | Select-Object -First 5 | Should -BeNullOrEmpty -Because 'each consume target is consumed exactly once'
-
-        $ackTokens = @($ackInApp.PurchaseToken) + @($ackSub.PurchaseToken)
-        $ackState = Get-PurchaseStateJson -Emulator $emu -Token $ackTokens
-        $bad = foreach ($t in $ackTokens) {
-            $s = $ackState[$t] | ConvertFrom-Json
-            if ($s.acknowledgeCount -ne 1 -or $s.acknowledgeState -ne 1 -or $s.consumeCount -ne 0) { "$t acknowledgeCount=$($s.acknowledgeCount) consumeCount=$($s.consumeCount)" }
+        foreach ($t in $ackTargets.PurchaseToken) {
+            $p = $after[$t] | ConvertFrom-Json
+            if ($p.acknowledgeCount -ne 1 -or $p.acknowledgeState -ne 1 -or $p.consumeCount -ne 0) { $wrong.Add("acknowledge $t : $($after[$t])") }
         }
-        $bad | Select-Object -First 5 | Should -BeNullOrEmpty -Because 'each acknowledge target is acknowledged once and not consumed'
-
-        $cancelTokens = @($cancelAuto.PurchaseToken) + @($cancelSub.PurchaseToken)
-        $cancelState = Get-PurchaseStateJson -Emulator $emu -Token $cancelTokens
-        $bad = foreach ($t in $cancelTokens) {
-            $s = $cancelState[$t] | ConvertFrom-Json
-            if ($s.autoRenewing -or $null -eq $s.cancelledTime -or $s.changeCount -ne 1) { "$t autoRenewing=$($s.autoRenewing) changeCount=$($s.changeCount)" }
+        foreach ($t in $cancelTargets.PurchaseToken) {
+            $p = $after[$t] | ConvertFrom-Json
+            if ($p.autoRenewing -or $p.changeCount -ne 1) { $wrong.Add("cancel $t : $($after[$t])") }
         }
-        $bad | Select-Object -First 5 | Should -BeNullOrEmpty -Because 'each cancel target has its renewal cancelled, once'
-
-        $reactivateState = Get-PurchaseStateJson -Emulator $emu -Token $reactivateSub.PurchaseToken
-        $bad = foreach ($t in $reactivateSub.PurchaseToken) {
-            $s = $reactivateState[$t] | ConvertFrom-Json
-            if (-not $s.autoRenewing -or $s.changeCount -ne 2) { "$t autoRenewing=$($s.autoRenewing) changeCount=$($s.changeCount)" }
+        foreach ($t in $resumeTargets.PurchaseToken) {
+            $p = $after[$t] | ConvertFrom-Json
+            if (-not $p.autoRenewing -or $p.changeCount -ne 2) { $wrong.Add("reactivate $t : $($after[$t])") }
         }
-        $bad | Select-Object -First 5 | Should -BeNullOrEmpty -Because 'each reactivate target renews again (one cancel before the run, one reactivate in it)'
-
-        $untouchedAfter = Get-PurchaseStateJson -Emulator $emu -Token $untouchedTokens
-        $changed = foreach ($t in $untouchedTokens) { if ($untouchedAfter[$t] -cne $untouchedBefore[$t]) { $t } }
-        $changed | Should -BeNullOrEmpty -Because 'looked-up purchases are not changed'
+        $afterUntouched = Get-PurchaseStateJson -Emulator $emu -Token $untouched
+        foreach ($t in $untouched) {
+            if ($afterUntouched[$t] -cne $before[$t]) { $wrong.Add("untouched $t : $($before[$t]) -> $($afterUntouched[$t])") }
+        }
+        $wrong | Select-Object -First 5 | ForEach-Object { Write-Host "    wrong: $_" }
+        $wrong.Count | Should -Be 0
     }
 }
 
-Describe 'Already applied' {
-    It 'a subscription acknowledge whose reply was lost is retried and reported as already applied, acknowledged once' {
-        $app = New-TestApp -Emulator $emu -Markets MKT_ONE
-        $p = New-TestPurchase -Emulator $emu -App $app -ProductId 'lost_sub' -Type subscription
-        $conn = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -RetryBaseDelaySec 0.01 -PassThru
-        # The emulator acknowledges, then drops the connection before replying; the retry meets InvalidPurchaseState.
-        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'acknowledgePurchase'; drop = 'after'; count = 1 }
-        try {
-            $r = Invoke-OneStoreAcknowledge -ProductId 'lost_sub' -PurchaseToken $p.purchaseToken -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable err
-        } finally {
-            Clear-EmulatorFault -Emulator $emu
-        }
-        $err | Should -BeNullOrEmpty
-        $r.Code | Should -BeExactly 'Success'
-        $r.AlreadyApplied | Should -BeTrue
-        (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).acknowledgeCount | Should -Be 1
-    }
-}
-
-Describe 'Hard outage' {
+Describe 'Hard outage: every request answered 503' {
     BeforeAll {
         $script:outApp = New-TestApp -Emulator $emu -Markets MKT_ONE
-        # Two retries, 0.2 s base delay: 3 attempts per item.
-        $script:retries = 2
-        $script:baseDelay = 0.2
-        $script:outConn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri `
-            -MaximumRetryCount $retries -RetryBaseDelaySec $baseDelay -PassThru
+        $script:outItems = @(1..6 | ForEach-Object { New-TestPurchase -Emulator $emu -App $outApp -Property @{ acknowledged = $false } })
     }
+
     AfterEach {
         Clear-EmulatorFault -Emulator $emu
     }
 
-    It '<Cmdlet>: each item ends with its own ServiceMaintenance error after the bounded retries, in bounded time' -TestCases @(
-        @{ Cmdlet = 'Get-OneStorePurchase'; Route = 'getPurchaseDetails'; Id = 'GetOneStorePurchaseCommand'; Extra = @{} }
-        @{ Cmdlet = 'Invoke-OneStoreConsume'; Route = 'consumePurchase'; Id = 'InvokeOneStoreConsumeCommand'; Extra = @{} }
-        @{ Cmdlet = 'Stop-OneStoreSubscription'; Route = 'cancelRecurringPurchase'; Id = 'StopOneStoreSubscriptionCommand'; Extra = @{ Type = 'Auto'; Confirm = $false } }
-    ) {
-        $type = if ($Route -eq 'cancelRecurringPurchase') { 'auto' } else { 'inapp' }
-        $items = @(New-BulkPurchase $emu $outApp "outage_$type" $type 12)
-        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = $Route; status = 503; code = 'ServiceMaintenance' }
+    It 'each item ends with its own ServiceMaintenance error after the bounded retries, and nothing is consumed' {
+        $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -MaximumRetryCount 2 -RetryBaseDelaySec 0.05
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = '*'; status = 503; code = 'ServiceMaintenance'; retryAfter = 1 }
         Reset-EmulatorCounter -Emulator $emu
-        # Polly's exponential backoff with jitter waits about base x 2^n before retry n+1; allow it four times that,
-        # per item, as if the items ran one after another, plus a few seconds for a slow machine.
-        $backoff = 0
-        for ($n = 0; $n -lt $retries; $n++) { $backoff += 4 * $baseDelay * [Math]::Pow(2, $n) }
-        $bound = $items.Count * $backoff + 10
 
-        $run = Invoke-Bounded -TimeoutSec ($bound + 20) -ArgumentList $env:ONESTOREIAP_TEST_MODULE, $outConn, $items, $Cmdlet, $Extra -ScriptBlock {
-            param($ModulePath, $Connection, $Items, $Cmdlet, $Extra)
-            Import-Module $ModulePath
-            $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            $out = @($Items | & $Cmdlet -Connection $Connection @Extra -ErrorAction SilentlyContinue -ErrorVariable errs)
-            $watch.Stop()
-            [pscustomobject]@{ Output = $out; Errors = @($errs); Seconds = $watch.Elapsed.TotalSeconds }
-        }
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $out = @($outItems | Invoke-OneStoreConsume -Connection $conn -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errs)
+        $watch.Stop()
+        Write-Host ("    outage: 6 consumes failed in {0:0.0} s" -f $watch.Elapsed.TotalSeconds)
 
-        $result = $run.Output[0]
-        $result.Output | Should -BeNullOrEmpty
-        $result.Errors | Should -HaveCount $items.Count -Because 'the pipeline goes on to the next item after each failure'
-        $result.Errors.FullyQualifiedErrorId | Sort-Object -Unique | Should -BeExactly @("ServiceMaintenance,OneStoreIap.Commands.$Id")
-        ($result.Errors | Get-ErrorTargetToken) | Should -Be $items.PurchaseToken
-        $result.Errors[0].Exception.Message | Should -Match 'ServiceMaintenance'
-        (Get-EmulatorCounter -Emulator $emu -Route $Route) | Should -Be ($items.Count * ($retries + 1)) -Because 'each item gets exactly the bounded attempts'
-        $result.Seconds | Should -BeLessThan $bound
-        if ($Route -eq 'consumePurchase') {
-            foreach ($i in $items) { (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $i.PurchaseToken).consumeCount | Should -Be 0 }
+        $out | Should -BeNullOrEmpty
+        $errs | Should -HaveCount 6
+        foreach ($i in 0..5) {
+            $errs[$i].FullyQualifiedErrorId | Should -BeExactly 'ServiceMaintenance,OneStoreIap.Commands.InvokeOneStoreConsumeCommand'
+            $errs[$i].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+            $errs[$i].Exception.HttpStatus | Should -Be 503
+            $errs[$i].Exception.Message | Should -Match 'ServiceMaintenance'
+            ($errs[$i] | Get-ErrorTargetToken) | Should -BeExactly $outItems[$i].purchaseToken
         }
+        # One first try and two retries per item, no more.
+        (Get-EmulatorCounter -Emulator $emu -Route 'consumePurchase') | Should -Be 18
+        # Retry-After: 1 s, twice per item, items 8 at a time: about 2 s; far from a hang.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30
+        Clear-EmulatorFault -Emulator $emu
+        foreach ($p in $outItems) { (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).consumeCount | Should -Be 0 }
+    }
+
+    It 'with the default settings, gives up in bounded time' {
+        $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; status = 503 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $out = @($outItems | Get-OneStorePurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable errs)
+        $watch.Stop()
+        Write-Host ("    outage with defaults: 6 lookups failed in {0:0.0} s" -f $watch.Elapsed.TotalSeconds)
+
+        $out | Should -BeNullOrEmpty
+        @($errs.FullyQualifiedErrorId | Select-Object -Unique) | Should -BeExactly @('ServiceMaintenance,OneStoreIap.Commands.GetOneStorePurchaseCommand')
+        $errs | Should -HaveCount 6
+        (Get-EmulatorCounter -Emulator $emu -Route 'getPurchaseDetails') | Should -Be 24 -Because 'the default is 3 retries'
+        # 0.5 + 1 + 2 s of backoff (with jitter) per item, items in parallel.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 40
+    }
+
+    It 'replies that never come: each item ends with its own RequestTimeout after the bounded attempts' {
+        $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -MaximumRetryCount 1 -RetryBaseDelaySec 0.01 -TimeoutSec 1
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 60000 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $out = @($outItems[0..2] | Get-OneStorePurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable errs)
+        $watch.Stop()
+        Write-Host ("    hung replies: 3 lookups timed out in {0:0.0} s" -f $watch.Elapsed.TotalSeconds)
+
+        $out | Should -BeNullOrEmpty
+        $errs | Should -HaveCount 3
+        foreach ($i in 0..2) {
+            $errs[$i].FullyQualifiedErrorId | Should -BeExactly 'RequestTimeout,OneStoreIap.Commands.GetOneStorePurchaseCommand'
+            $errs[$i].CategoryInfo.Category | Should -Be 'OperationTimeout'
+            ($errs[$i] | Get-ErrorTargetToken) | Should -BeExactly $outItems[$i].purchaseToken
+        }
+        (Get-EmulatorCounter -Emulator $emu -Route 'getPurchaseDetails') | Should -Be 6
+        # Two attempts of 1 s each, items in parallel: far from the minute the replies would take.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 20
+    }
+
+    It 'Connect-OneStore during an outage fails with ServiceMaintenance after the bounded retries' {
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'issueToken'; status = 503 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $e = Get-ThrownError { Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru -MaximumRetryCount 2 -RetryBaseDelaySec 0.01 }
+        $watch.Stop()
+
+        $e | Should -Not -BeNullOrEmpty
+        $e.FullyQualifiedErrorId | Should -BeExactly 'ServiceMaintenance,OneStoreIap.Commands.ConnectOneStoreCommand'
+        (Get-EmulatorCounter -Emulator $emu).tokenRequests | Should -Be 3
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30
+    }
+
+    It 'the pipeline goes on: the item after a failed one succeeds once the outage ends' {
+        $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -MaximumRetryCount 2 -RetryBaseDelaySec 0.01
+        # Exactly the first item's three attempts fail.
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; status = 503; count = 3 }
+
+        $out = @($outItems[0..2] | Get-OneStorePurchase -Connection $conn -ThrottleLimit 1 -ErrorAction SilentlyContinue -ErrorVariable errs)
+
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeExactly 'ServiceMaintenance,OneStoreIap.Commands.GetOneStorePurchaseCommand'
+        ($errs[0] | Get-ErrorTargetToken) | Should -BeExactly $outItems[0].purchaseToken
+        $out.PurchaseToken | Should -BeExactly @($outItems[1].purchaseToken, $outItems[2].purchaseToken)
     }
 }
 
 Describe 'Token expiry mid-run' {
     BeforeAll {
-        $script:lifetime = 2
-        $script:shortEmu = Start-TestEmulator -TokenLifetime $lifetime
+        # Tokens live 2 s; the client renews 0.5 s before expiry (a quarter of the lifetime).
+        $script:shortEmu = Start-TestEmulator -TokenLifetime 2
         $script:shortApp = New-TestApp -Emulator $shortEmu -Markets MKT_ONE
+        $script:shortItems = @(New-BulkPurchase -Emulator $shortEmu -App $shortApp -ProductId 'expiry_look' -Count 100 -Acknowledged)
     }
+
     AfterAll {
         $script:shortEmu | Stop-TestEmulator
     }
-    AfterEach {
-        Clear-EmulatorFault -Emulator $shortEmu
-    }
 
-    It 'a run that lasts several token lifetimes has no failure and renews about once per lifetime, not per call' {
-        $items = @(New-BulkPurchase $shortEmu $shortApp 'life_gem' inapp 160)
+    It 'runs through several token lifetimes with no failure and about one token request per renewal period' {
         $conn = Connect-OneStore -ClientId $shortApp.ClientId -ClientSecret $shortApp.SecureSecret -BaseUri $shortEmu.BaseUri -PassThru
-        # 160 lookups, 4 at a time, 150 ms each: about 6 s, three lifetimes.
-        $null = Add-EmulatorFault -Emulator $shortEmu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 150 }
+        # Slow replies stretch the run across token lifetimes whatever the machine's speed.
+        $null = Add-EmulatorFault -Emulator $shortEmu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 20 }
         Reset-EmulatorCounter -Emulator $shortEmu
+
+        $errs = [System.Collections.Generic.List[object]]::new()
+        $calls = 0
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
-
-        $out = @($items | Get-OneStorePurchase -Connection $conn -ThrottleLimit 4 -ErrorVariable err)
-
+        while ($watch.Elapsed.TotalSeconds -lt 9 -and $calls -lt 20000) {
+            $out = @($shortItems | Get-OneStorePurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable +errs)
+            $out.Count | Should -Be $shortItems.Count
+            $calls += $shortItems.Count
+        }
         $watch.Stop()
-        $tokenRequests = (Get-EmulatorCounter -Emulator $shortEmu).tokenRequests
+        $counters = Get-EmulatorCounter -Emulator $shortEmu
         $seconds = $watch.Elapsed.TotalSeconds
-        Write-Host ("    token expiry: {0} lookups in {1:0.0} s with a {2} s token lifetime: {3} token requests" -f $items.Count, $seconds, $lifetime, $tokenRequests)
-        $err | Should -BeNullOrEmpty
-        $out.PurchaseToken | Should -Be $items.PurchaseToken
-        $seconds | Should -BeGreaterThan (2 * $lifetime) -Because 'the run must outlast several tokens to prove anything'
-        # Renewed at 3/4 of each lifetime: about seconds / (0.75 x lifetime); the token from Connect-OneStore covers the
-        # first lifetime, so at least one renewal for each further lifetime the run outlasted.
-        $tokenRequests | Should -BeGreaterOrEqual ([Math]::Ceiling($seconds / $lifetime) - 1)
-        $tokenRequests | Should -BeLessOrEqual ([Math]::Ceiling($seconds / (0.75 * $lifetime)) + 2)
+        Write-Host ("    token expiry: {0} lookups in {1:0.0} s with 2-s tokens: {2} token requests (run time / renewal period = {3:0.0})" -f `
+                $calls, $seconds, $counters.tokenRequests, ($seconds / 1.5))
+
+        $errs | ForEach-Object { Write-Host "    error: $($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
+        $errs.Count | Should -Be 0
+        # A new token every 1.5 s of run time (lifetime minus margin): at least one per lifetime that passed, and not
+        # many more than one per 1.5 s (one extra per period allowed for a request that reached the server just after expiry).
+        $counters.tokenRequests | Should -BeGreaterOrEqual ([Math]::Floor($seconds / 2) - 1)
+        $counters.tokenRequests | Should -BeLessOrEqual ([Math]::Ceiling($seconds / 1.5) * 2 + 2)
+        $counters.tokenRequests | Should -BeLessThan ($calls / 20)
     }
 
-    It 'ForEach-Object -Parallel runspaces sharing one connection renew an expired token with one request' {
-        $app = New-TestApp -Emulator $emu -Markets MKT_ONE
-        $items = @(New-BulkPurchase $emu $app 'par_gem' inapp 8)
-        $conn = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru
-        # The token is stale on the server (its clock moves past the lifetime); the client still holds it. Every runspace
-        # sends with it at once, is refused, and asks for a renewal; slow replies keep the refusals overlapping.
-        $null = Invoke-EmulatorControl -Emulator $emu -Path 'clock/advance' -Method POST -Body @{ hours = 2 }
-        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 300 }
-        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'issueToken'; latencyMs = 300 }
-        Reset-EmulatorCounter -Emulator $emu
-        # Every runspace imports the module, then waits for the others, so that all send at once however slow the imports.
-        $ready = [System.Threading.CountdownEvent]::new($items.Count)
-        $modulePath = $env:ONESTOREIAP_TEST_MODULE
+    It 'renews through faults on every route, the token route included, with no failure' {
+        $conn = Connect-OneStore -ClientId $shortApp.ClientId -ClientSecret $shortApp.SecureSecret -BaseUri $shortEmu.BaseUri -PassThru `
+            -MaximumRetryCount 8 -RetryBaseDelaySec 0.01
+        foreach ($f in @(
+                @{ route = '*'; status = 503; code = 'ServiceMaintenance'; rate = 0.10; seed = 21 }
+                @{ route = '*'; drop = 'before'; rate = 0.025; seed = 22 }
+                @{ route = '*'; drop = 'after'; rate = 0.025; seed = 23 }
+                @{ route = '*'; latencyJitterMs = 50; seed = 24 })) {
+            $null = Add-EmulatorFault -Emulator $shortEmu -Fault $f
+        }
+        Reset-EmulatorCounter -Emulator $shortEmu
 
-        try {
-            $out = $items | ForEach-Object -ThrottleLimit 8 -Parallel {
-                Import-Module $using:modulePath
-                $barrier = $using:ready
-                $null = $barrier.Signal()
-                $null = $barrier.Wait([TimeSpan]::FromSeconds(60))
-                $_ | Get-OneStorePurchase -Connection $using:conn
-            } -ErrorVariable err
-        } finally {
-            Clear-EmulatorFault -Emulator $emu
+        $errs = [System.Collections.Generic.List[object]]::new()
+        $calls = 0
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        while ($watch.Elapsed.TotalSeconds -lt 7 -and $calls -lt 20000) {
+            $out = @($shortItems | Get-OneStorePurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable +errs)
+            $out.Count | Should -Be $shortItems.Count
+            $calls += $shortItems.Count
+        }
+        $watch.Stop()
+        $counters = Get-EmulatorCounter -Emulator $shortEmu
+        Clear-EmulatorFault -Emulator $shortEmu
+        Write-Host ("    token expiry under faults: {0} lookups in {1:0.0} s: {2} token requests, {3} answered 503, {4} dropped" -f `
+                $calls, $watch.Elapsed.TotalSeconds, $counters.tokenRequests, $counters.faultReplies, $counters.connectionsDropped)
+
+        $errs | Select-Object -First 5 | ForEach-Object { Write-Host "    error: $($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
+        $errs.Count | Should -Be 0
+        $counters.tokenRequests | Should -BeGreaterOrEqual 2
+        $counters.tokenRequests | Should -BeLessThan ($calls / 20)
+    }
+
+    It 'makes one token request when runspaces sharing one connection all find its token stale at once' {
+        $conn = Connect-OneStore -ClientId $shortApp.ClientId -ClientSecret $shortApp.SecureSecret -BaseUri $shortEmu.BaseUri -PassThru
+        $items = $shortItems[0..9]
+        $ready = [System.Threading.CountdownEvent]::new(6)
+        $null = Add-EmulatorFault -Emulator $shortEmu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 20 }
+        Reset-EmulatorCounter -Emulator $shortEmu
+        $since = (Invoke-EmulatorControl -Emulator $shortEmu -Path 'clock').nowMillis
+        $module = $env:ONESTOREIAP_TEST_MODULE
+
+        $out = 1..6 | ForEach-Object -ThrottleLimit 6 -Parallel {
+            Import-Module $using:module
+            $c = $using:conn
+            $gate = $using:ready
+            # Start together, once the token is due for renewal (0.5 s before its expiry).
+            $null = $gate.Signal()
+            if (-not $gate.Wait([TimeSpan]::FromSeconds(60))) { throw 'the runspaces did not all start' }
+            while ([DateTimeOffset]::UtcNow -lt $c.TokenExpiresOn.AddSeconds(-0.45)) { Start-Sleep -Milliseconds 10 }
+            # All ten requests of each runspace start at once.
+            $using:items | Get-OneStorePurchase -Connection $c -ThrottleLimit 10 -ErrorAction Stop
         }
 
-        $err | Should -BeNullOrEmpty
-        @($out) | Should -HaveCount 8
-        ($out.PurchaseToken | Sort-Object) | Should -Be ($items.PurchaseToken | Sort-Object)
-        $counters = Get-EmulatorCounter -Emulator $emu
-        @(Get-EmulatorRequest -Emulator $emu -Last 50 | Where-Object code -EQ 'AccessTokenExpired').Count |
-            Should -BeGreaterThan 1 -Because 'several runspaces must have found the token stale at once'
-        $counters.tokenRequests | Should -Be 1
+        @($out).Count | Should -Be 60
+        # The burst makes one token request. Later ones (if this loaded machine takes more than the new token's
+        # 1.5 s of use to finish) are the periodic renewals, at least 1.5 s later.
+        $tokenTimes = @(Get-EmulatorRequest -Emulator $shortEmu -Last 1000 | Where-Object { $_.route -eq 'issueToken' -and $_.timeMillis -ge $since } | ForEach-Object timeMillis)
+        Write-Host ("    single flight: 6 runspaces x 10 concurrent lookups with a stale token: {0} token request(s), {1} in the first second" -f `
+                $tokenTimes.Count, @($tokenTimes | Where-Object { $_ -lt $tokenTimes[0] + 1000 }).Count)
+        $tokenTimes.Count | Should -BeGreaterOrEqual 1
+        @($tokenTimes | Where-Object { $_ -lt $tokenTimes[0] + 1000 }).Count | Should -Be 1
     }
 }
 
-Describe 'Ctrl+C during a bulk run with requests in flight and retries pending' {
-    It 'Stop() returns within 1 s' {
-        $app = New-TestApp -Emulator $emu -Markets MKT_ONE
-        $items = @(New-BulkPurchase $emu $app 'stop_gem' inapp 40)
-        # Half the lookups get a 503 asking to come back in 30 s (retries pending); the other half take a minute (in flight).
-        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; status = 503; code = 'ServiceMaintenance'; retryAfter = 30; rate = 0.5; seed = 21 }
-        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 60000; rate = 0.5; seed = 22 }
-        $conn = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -MaximumRetryCount 5 -PassThru
+Describe 'Ctrl+C during a bulk run' {
+    BeforeAll {
+        $script:stopApp = New-TestApp -Emulator $emu -Markets MKT_ONE
+        $script:stopItems = @(New-BulkPurchase -Emulator $emu -App $stopApp -ProductId 'stop_look' -Count 60 -Acknowledged)
+    }
+
+    AfterEach {
+        Clear-EmulatorFault -Emulator $emu
+    }
+
+    It 'Stop() returns within 1 s with requests in flight and retries pending, and abandons the requests' {
+        # About half the lookups get 503 with Retry-After: 30 (the longest wait allowed); independently, about half
+        # hang for a minute (a 503 among them comes that late).
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; status = 503; retryAfter = 30; rate = 0.5; seed = 5 }
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 60000; rate = 0.5; seed = 6 }
         Reset-EmulatorCounter -Emulator $emu
 
         $ps = [powershell]::Create()
         try {
             $null = $ps.AddScript({
-                    param($ModulePath, $Connection, $Items)
+                    param($ModulePath, $BaseUri, $ClientId, $Secret, $Items)
                     Import-Module $ModulePath
-                    $Items | Get-OneStorePurchase -Connection $Connection -ThrottleLimit 16
-                }).AddArgument($env:ONESTOREIAP_TEST_MODULE).AddArgument($conn).AddArgument($items)
-            $null = $ps.BeginInvoke()
+                    $c = Connect-OneStore -ClientId $ClientId -ClientSecret $Secret -BaseUri $BaseUri -PassThru -MaximumRetryCount 5
+                    $Items | Get-OneStorePurchase -Connection $c
+                }).AddArgument($env:ONESTOREIAP_TEST_MODULE).AddArgument($emu.BaseUri).AddArgument($stopApp.ClientId).AddArgument($stopApp.SecureSecret).AddArgument($stopItems)
+            $async = $ps.BeginInvoke()
 
-            # Wait (boundedly) until a 503 has gone out (its retry waits 30 s) and requests are in flight.
-            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            # Wait (boundedly) until requests hang in the emulator and 503s with Retry-After have gone out.
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
             do {
                 Start-Sleep -Milliseconds 50
                 $c = Get-EmulatorCounter -Emulator $emu
-                $refused = @(Get-EmulatorRequest -Emulator $emu -Last 100 | Where-Object status -EQ 503).Count
-            } while (($refused -lt 1 -or $c.inFlight -lt 1) -and [DateTime]::UtcNow -lt $deadline)
-            $refused | Should -BeGreaterThan 0 -Because 'a retry must be pending'
-            $c.inFlight | Should -BeGreaterThan 0 -Because 'requests must be in flight'
+            } while (($c.inFlight -lt 2 -or $c.faultReplies -lt 2) -and [DateTime]::UtcNow -lt $deadline)
+            $c.inFlight | Should -BeGreaterOrEqual 2
+            $c.faultReplies | Should -BeGreaterOrEqual 2
 
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            $stop = $ps.BeginStop($null, $null)
-            $null = $stop.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(10))
+            $ps.Stop()
             $watch.Stop()
+            Write-Host ("    Ctrl+C: Stop() returned in {0:0} ms with {1} requests in flight and {2} retries pending" -f `
+                    $watch.Elapsed.TotalMilliseconds, $c.inFlight, $c.faultReplies)
 
             $ps.InvocationStateInfo.State | Should -Be ([System.Management.Automation.PSInvocationState]::Stopped)
-            Write-Host ("    Ctrl+C: Stop() returned in {0:0} ms" -f $watch.Elapsed.TotalMilliseconds)
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+
+            # The requests in flight are cancelled, not left running until their replies come.
+            $deadline = [DateTime]::UtcNow.AddSeconds(15)
+            do {
+                Start-Sleep -Milliseconds 50
+                $left = (Get-EmulatorCounter -Emulator $emu).inFlight
+            } while ($left -gt 0 -and [DateTime]::UtcNow -lt $deadline)
+            $left | Should -Be 0
         } finally {
-            Clear-EmulatorFault -Emulator $emu
+            if ($ps.InvocationStateInfo.State -eq 'Running') { $null = $ps.BeginStop($null, $null) }
+            $ps.Dispose()
+        }
+    }
+}
+
+Describe 'Replies lost after the change was applied' {
+    BeforeAll {
+        $script:lostApp = New-TestApp -Emulator $emu -Markets MKT_ONE
+        $script:lostConn = Connect-OneStore -ClientId $lostApp.ClientId -ClientSecret $lostApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -RetryBaseDelaySec 0.01
+    }
+
+    AfterEach {
+        Clear-EmulatorFault -Emulator $emu
+    }
+
+    It 'acknowledging a <Type> purchase whose reply was lost reports success, already applied, and acknowledges once' -ForEach @(
+        @{ Type = 'inapp'; ProductId = 'lost_inapp' }
+        @{ Type = 'auto'; ProductId = 'lost_auto' }
+        @{ Type = 'subscription'; ProductId = 'lost_sub' }
+    ) {
+        $p = New-TestPurchase -Emulator $emu -App $lostApp -ProductId $ProductId -Type $Type -Property @{ acknowledged = $false }
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'acknowledgePurchase'; drop = 'after'; count = 1 }
+
+        $r = Invoke-OneStoreAcknowledge -ProductId $ProductId -PurchaseToken $p.purchaseToken -Connection $lostConn -Confirm:$false -ErrorVariable errs
+
+        $errs | Should -BeNullOrEmpty
+        $r.Code | Should -BeExactly 'Success'
+        $r.AlreadyApplied | Should -BeTrue
+        $state = Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken
+        $state.acknowledgeState | Should -Be 1
+        $state.acknowledgeCount | Should -Be 1
+    }
+
+    It 'a consume applied but answered too late (timeout) reports success, already applied, and consumes once' {
+        $conn = Connect-OneStore -ClientId $lostApp.ClientId -ClientSecret $lostApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+            -RetryBaseDelaySec 0.01 -TimeoutSec 1
+        $p = New-TestPurchase -Emulator $emu -App $lostApp -ProductId 'lost_late' -Property @{ acknowledged = $false }
+        # The emulator applies the consume, then holds the reply for 30 s.
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'consumePurchase'; latencyMs = 30000; count = 1 }
+
+        $r = Invoke-OneStoreConsume -ProductId 'lost_late' -PurchaseToken $p.purchaseToken -Connection $conn -Confirm:$false -ErrorVariable errs
+
+        $errs | Should -BeNullOrEmpty
+        $r.Code | Should -BeExactly 'Success'
+        $r.AlreadyApplied | Should -BeTrue
+        (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).consumeCount | Should -Be 1
+    }
+
+    It 'a defer whose reply was lost is not sent again: an error that says so, and the subscription deferred once' {
+        $p = New-TestPurchase -Emulator $emu -App $lostApp -ProductId 'lost_defer' -Type subscription -Property @{ acknowledged = $true }
+        $expiry = $p.expiryTime
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'deferSubscription'; drop = 'after'; count = 1 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $r = Set-OneStoreSubscription -ProductId 'lost_defer' -PurchaseToken $p.purchaseToken -DeferPeriod 3 -Connection $lostConn -Confirm:$false -PassThru `
+            -ErrorAction SilentlyContinue -ErrorVariable errs
+
+        $r | Should -BeNullOrEmpty
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeExactly 'NetworkError,OneStoreIap.Commands.SetOneStoreSubscriptionCommand'
+        $errs[0].Exception.Message | Should -Match 'may have been applied'
+        (Get-EmulatorCounter -Emulator $emu -Route 'deferSubscription') | Should -Be 1
+        $state = Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken
+        $state.changeCount | Should -Be 1
+        $state.expiryTime | Should -Be ($expiry + 3 * 86400000)
+    }
+
+    It 'a defer answered 503 (so not applied) is still retried' {
+        $p = New-TestPurchase -Emulator $emu -App $lostApp -ProductId 'lost_defer' -Type subscription -Property @{ acknowledged = $true }
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'deferSubscription'; status = 503; count = 1 }
+
+        $r = Set-OneStoreSubscription -ProductId 'lost_defer' -PurchaseToken $p.purchaseToken -DeferPeriod 1 -Connection $lostConn -Confirm:$false -PassThru -ErrorVariable errs
+
+        $errs | Should -BeNullOrEmpty
+        $r.Code | Should -BeExactly 'Success'
+        (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).changeCount | Should -Be 1
+    }
+}
+
+Describe 'Ctrl+C while connecting' {
+    AfterEach {
+        Clear-EmulatorFault -Emulator $emu
+    }
+
+    It 'Stop() returns within 1 s while the token request hangs' {
+        $app2 = New-TestApp -Emulator $emu -Markets MKT_ONE
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'issueToken'; latencyMs = 60000 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($ModulePath, $BaseUri, $ClientId, $Secret)
+                    Import-Module $ModulePath
+                    Connect-OneStore -ClientId $ClientId -ClientSecret $Secret -BaseUri $BaseUri -PassThru
+                }).AddArgument($env:ONESTOREIAP_TEST_MODULE).AddArgument($emu.BaseUri).AddArgument($app2.ClientId).AddArgument($app2.SecureSecret)
+            $null = $ps.BeginInvoke()
+
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            do {
+                Start-Sleep -Milliseconds 50
+                $c = Get-EmulatorCounter -Emulator $emu
+            } while ($c.inFlight -lt 1 -and [DateTime]::UtcNow -lt $deadline)
+            $c.inFlight | Should -Be 1
+            $c.tokenRequests | Should -Be 1
+
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Stop()
+            Write-Host ("    Ctrl+C while connecting: Stop() returned in {0:0} ms" -f $watch.Elapsed.TotalMilliseconds)
+
+            $ps.InvocationStateInfo.State | Should -Be ([System.Management.Automation.PSInvocationState]::Stopped)
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+            $deadline = [DateTime]::UtcNow.AddSeconds(15)
+            do {
+                Start-Sleep -Milliseconds 50
+                $left = (Get-EmulatorCounter -Emulator $emu).inFlight
+            } while ($left -gt 0 -and [DateTime]::UtcNow -lt $deadline)
+            $left | Should -Be 0 -Because 'the token request is cancelled, not left waiting for its reply'
+        } finally {
+            if ($ps.InvocationStateInfo.State -eq 'Running') { $null = $ps.BeginStop($null, $null) }
             $ps.Dispose()
         }
     }

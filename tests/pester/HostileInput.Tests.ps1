@@ -1,41 +1,38 @@
-# Hostile input (ids and tokens from a CSV nobody checked) and hostile replies (whatever a proxy or a broken server sends):
-# each value reaches exactly its own route intact or is refused before any request; each reply gives a clear error or a
-# correct object, never a hang, and the session stays usable.
+# Hostile input (product ids and purchase tokens that could break out of their path segment) and hostile replies
+# (whatever a proxy, a broken server or an attacker might send back). Each value either reaches exactly its route with
+# the value intact, as the emulator decoded it, or is refused before any request; each reply gives a clear error or a
+# correct object, in bounded time, and the session keeps working.
 BeforeAll {
     Import-Module $env:ONESTOREIAP_TEST_MODULE -Force
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:emu = Start-TestEmulator
     $script:app = New-TestApp -Emulator $emu -Markets MKT_ONE
-    $script:conn = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru
-    # The client-side ids a refused value may get: the engine's checks, or PowerShell's own for an empty string.
-    $script:clientSideIds = 'InvalidProductId', 'InvalidPurchaseToken', 'ParameterArgumentValidationErrorEmptyStringNotAllowed'
+    $script:conn = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru `
+        -MaximumRetryCount 1 -RetryBaseDelaySec 0.01
 
-    function Invoke-Item {
-        # Pipes one item into a cmdlet; returns its output, its errors (terminating or not) and the requests it caused.
-        param([string] $Cmdlet, [string] $ProductId, [string] $PurchaseToken)
-        $before = (Get-EmulatorCounter -Emulator $emu).totalRequests
-        $errs = @()
-        $out = $null
+    function Invoke-Counted {
+        # Runs $Script and returns the errors it wrote and how many API requests the emulator saw meanwhile.
+        param([scriptblock] $Script)
+        Reset-EmulatorCounter -Emulator $emu
+        # Each failure stays a non-terminating error, as in a script run with the default preference.
+        # A terminating error (parameter binding, a failed list page) is caught and counted as the one error.
+        $ErrorActionPreference = 'Continue'
+        $all = [System.Collections.Generic.List[object]]::new()
         try {
-            $out = [pscustomobject]@{ ProductId = $ProductId; PurchaseToken = $PurchaseToken } |
-                & $Cmdlet -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable errs
+            & $Script 2>&1 | ForEach-Object { $all.Add($_) }
         } catch {
-            $errs = @($_)
+            $all.Add($_)
         }
-        $requests = (Get-EmulatorCounter -Emulator $emu).totalRequests - $before
         [pscustomobject]@{
-            Output   = $out
-            Errors   = @($errs)
-            Requests = $requests
-            Seen     = if ($requests -gt 0) { @(Get-EmulatorRequest -Emulator $emu -Last $requests) } else { @() }
+            Output   = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
+            Errors   = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+            Requests = (Get-EmulatorCounter -Emulator $emu).totalRequests
+            Last     = @(Get-EmulatorRequest -Emulator $emu -Last 1)[0]
         }
     }
 
-    $script:tokenNumber = 0
-    function New-UniqueToken {
-        # A fresh purchase token of at most 20 characters for cases whose token is not the hostile value.
-        $script:tokenNumber++
-        'HI-{0:D6}-{1}' -f $tokenNumber, [guid]::NewGuid().ToString('N').Substring(0, 8)
+    function Test-NoControlCharacter([string] $Text) {
+        -not ($Text.ToCharArray() | Where-Object { [char]::IsControl($_) })
     }
 }
 
@@ -43,240 +40,222 @@ AfterAll {
     $script:emu | Stop-TestEmulator
 }
 
-Describe 'Hostile product ids and purchase tokens' {
-    BeforeDiscovery {
-        $reach = @(
-            @{ Name = 'backslash'; Value = 'a\b' }
-            @{ Name = 'question mark'; Value = 'a?b' }
-            @{ Name = 'hash'; Value = 'a#b' }
-            @{ Name = 'percent'; Value = 'a%b' }
-            @{ Name = 'an encoded slash, literally'; Value = 'a%2Fb' }
-            @{ Name = 'encoded dots, literally'; Value = '%2E%2E' }
-            @{ Name = 'plus and semicolon'; Value = 'a+b;c' }
-            @{ Name = 'an inner space'; Value = 'a b' }
-            @{ Name = 'dots inside'; Value = '.a..b' }
-            @{ Name = 'Korean'; Value = '다이아100' }
-            @{ Name = 'emoji'; Value = "gem$([char]::ConvertFromUtf32(0x1F48E))" }
-        )
-        $refuse = @(
-            @{ Name = 'a slash'; Value = 'a/b' }
-            @{ Name = 'a lone slash'; Value = '/' }
-            @{ Name = 'dot'; Value = '.' }
-            @{ Name = 'dot dot'; Value = '..' }
-            @{ Name = 'a tab'; Value = "a`tb" }
-            @{ Name = 'a newline'; Value = "a`nb" }
-            @{ Name = 'a carriage return'; Value = "a`rb" }
-            @{ Name = 'a NUL'; Value = "a$([char]0)b" }
-            @{ Name = 'an escape'; Value = "a$([char]0x1b)b" }
-            @{ Name = 'DEL'; Value = "a$([char]0x7f)b" }
-            @{ Name = 'empty'; Value = '' }
-            @{ Name = 'whitespace only'; Value = "  `t " }
-            @{ Name = 'a leading space'; Value = ' ab' }
-            @{ Name = 'a trailing space'; Value = 'ab ' }
-        )
-        $script:productReach = $reach + @(@{ Name = 'the spec''s 150 characters'; Value = 'p' * 150 })
-        $script:productRefuse = $refuse + @(@{ Name = 'one past the spec''s 150 characters'; Value = 'p' * 151 })
-        $script:tokenReach = $reach + @(@{ Name = 'the spec''s 20 characters'; Value = 't' * 20 })
-        $script:tokenRefuse = $refuse + @(@{ Name = 'one past the spec''s 20 characters'; Value = 't' * 21 })
-    }
+BeforeDiscovery {
+    # Value: the hostile text; Refused: whether it must be refused before any request.
+    $script:values = @(
+        @{ Name = 'slash'; Value = 'a/b'; Refused = $true }
+        @{ Name = 'slash with a route behind it'; Value = 'x/acknowledge'; Refused = $true }
+        @{ Name = 'a lone slash'; Value = '/'; Refused = $true }
+        @{ Name = 'backslash'; Value = 'a\b'; Refused = $false }
+        @{ Name = 'backslash dot dot'; Value = '..\..\x'; Refused = $false }
+        @{ Name = 'question mark'; Value = 'a?b=c'; Refused = $false }
+        @{ Name = 'hash'; Value = 'a#b'; Refused = $false }
+        @{ Name = 'percent'; Value = '100%'; Refused = $false }
+        @{ Name = 'encoded slash text'; Value = 'a%2Fb'; Refused = $false }
+        @{ Name = 'encoded dot dot text'; Value = '%2E%2E'; Refused = $false }
+        @{ Name = 'double-encoded slash text'; Value = '%252F'; Refused = $false }
+        @{ Name = 'plus, ampersand, equals, semicolon'; Value = 'a+b&c=d;e'; Refused = $false }
+        @{ Name = 'colon'; Value = 'urn:x'; Refused = $false }
+        @{ Name = 'dot'; Value = '.'; Refused = $true }
+        @{ Name = 'dot dot'; Value = '..'; Refused = $true }
+        @{ Name = 'three dots'; Value = '...'; Refused = $false }
+        @{ Name = 'leading dot'; Value = '.hidden'; Refused = $false }
+        @{ Name = 'inner space'; Value = 'a b'; Refused = $false }
+        @{ Name = 'leading space'; Value = ' ab'; Refused = $true }
+        @{ Name = 'trailing space'; Value = 'ab '; Refused = $true }
+        @{ Name = 'tab'; Value = "a`tb"; Refused = $true }
+        @{ Name = 'newline'; Value = "a`nb"; Refused = $true }
+        @{ Name = 'carriage return and header text'; Value = "a`r`nX-Evil: 1"; Refused = $true }
+        @{ Name = 'NUL'; Value = "a$([char]0)b"; Refused = $true }
+        @{ Name = 'escape (ANSI)'; Value = "a$([char]0x1b)[31mb"; Refused = $true }
+        @{ Name = 'DEL'; Value = "a$([char]0x7f)b"; Refused = $true }
+        @{ Name = 'C1 control (NEL)'; Value = "a$([char]0x85)b"; Refused = $true }
+        @{ Name = 'unpaired surrogate'; Value = "a$([char]0xD800)b"; Refused = $true }
+        @{ Name = 'empty'; Value = ''; Refused = $true }
+        @{ Name = 'whitespace only'; Value = "   "; Refused = $true }
+        @{ Name = 'no-break space only'; Value = "$([char]0xA0)"; Refused = $true }
+        @{ Name = 'Korean'; Value = '다이아100_20170818000000'; Refused = $false }
+        @{ Name = 'emoji'; Value = "gem$([char]::ConvertFromUtf32(0x1F48E))"; Refused = $false }
+        @{ Name = 'zero-width space'; Value = "a$([char]0x200B)b"; Refused = $false }
+    )
+    $script:productCases = @($values | ForEach-Object { $_ + @{ What = 'product id' } }) + @(
+        @{ Name = 'product id of 150 characters'; Value = ('p' * 150); Refused = $false }
+        @{ Name = 'product id of 151 characters'; Value = ('p' * 151); Refused = $true }
+        @{ Name = 'Korean product id of 150 characters'; Value = ('다' * 150); Refused = $false }
+    )
+    $script:tokenCases = @($values | Where-Object { $_.Value.Length -le 20 } | ForEach-Object { $_ + @{ What = 'purchase token' } }) + @(
+        @{ Name = 'purchase token of 20 characters'; Value = ('T' * 20); Refused = $false }
+        @{ Name = 'purchase token of 21 characters'; Value = ('T' * 21); Refused = $true }
+    )
+}
 
-    Context '<_> with a hostile product id' -ForEach 'Get-OneStorePurchase', 'Invoke-OneStoreConsume' {
-        BeforeAll {
-            $script:cmdlet = $_
-            $script:route, $script:action = if ($cmdlet -eq 'Get-OneStorePurchase') { 'getPurchaseDetails', $null } else { 'consumePurchase', 'consume' }
-        }
-
-        It 'reaches its route intact: <Name>' -ForEach $productReach {
-            $p = New-TestPurchase -Emulator $emu -App $app -ProductId $Value -Property @{ purchaseToken = (New-UniqueToken) }
-            $r = Invoke-Item -Cmdlet $cmdlet -ProductId $Value -PurchaseToken $p.purchaseToken
-
-            $r.Errors | Should -BeNullOrEmpty
-            $r.Output.PurchaseToken | Should -BeExactly $p.purchaseToken
-            $r.Output.ProductId | Should -BeExactly $Value
-            $r.Requests | Should -Be 1 -Because 'one request, to one route'
-            $r.Seen[0].route | Should -BeExactly $route
-            $expected = @('v7', 'apps', $app.ClientId, 'purchases', 'inapp', 'products', $Value, $p.purchaseToken) + @($action | Where-Object { $_ })
-            $r.Seen[0].segments | Should -BeExactly $expected
-            if ($action) { (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).consumeCount | Should -Be 1 }
-        }
-
-        It 'is refused before any request: <Name>' -ForEach $productRefuse {
-            $r = Invoke-Item -Cmdlet $cmdlet -ProductId $Value -PurchaseToken (New-UniqueToken)
-
-            $r.Requests | Should -Be 0
-            $r.Output | Should -BeNullOrEmpty
-            $r.Errors | Should -HaveCount 1
-            ($r.Errors[0].FullyQualifiedErrorId -split ',')[0] | Should -BeIn $clientSideIds
-            $r.Errors[0].Exception.Message | Should -Match 'product ?id|ProductId'
-        }
-    }
-
-    Context '<_> with a hostile purchase token' -ForEach 'Get-OneStorePurchase', 'Invoke-OneStoreConsume' {
-        BeforeAll {
-            $script:cmdlet = $_
-            $script:route, $script:action = if ($cmdlet -eq 'Get-OneStorePurchase') { 'getPurchaseDetails', $null } else { 'consumePurchase', 'consume' }
-            $script:productId = "hostile_$($cmdlet -replace '\W')"
-        }
-
-        It 'reaches its route intact: <Name>' -ForEach $tokenReach {
-            # Tokens are unique in the emulator: the consume cases use their own variant of the hostile value.
-            $token = if ($cmdlet -eq 'Get-OneStorePurchase') { $Value } elseif ($Value.Length -lt 20) { 'c' + $Value } else { 'c' + $Value.Substring(1) }
-            $null = New-TestPurchase -Emulator $emu -App $app -ProductId $productId -Property @{ purchaseToken = $token }
-            $r = Invoke-Item -Cmdlet $cmdlet -ProductId $productId -PurchaseToken $token
-
-            $r.Errors | Should -BeNullOrEmpty
-            $r.Output.PurchaseToken | Should -BeExactly $token
-            $r.Requests | Should -Be 1 -Because 'one request, to one route'
-            $r.Seen[0].route | Should -BeExactly $route
-            $expected = @('v7', 'apps', $app.ClientId, 'purchases', 'inapp', 'products', $productId, $token) + @($action | Where-Object { $_ })
-            $r.Seen[0].segments | Should -BeExactly $expected
-            if ($action) { (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $token).consumeCount | Should -Be 1 }
-        }
-
-        It 'is refused before any request: <Name>' -ForEach $tokenRefuse {
-            $r = Invoke-Item -Cmdlet $cmdlet -ProductId $productId -PurchaseToken $Value
-
-            $r.Requests | Should -Be 0
-            $r.Output | Should -BeNullOrEmpty
-            $r.Errors | Should -HaveCount 1
-            ($r.Errors[0].FullyQualifiedErrorId -split ',')[0] | Should -BeIn $clientSideIds
-            $r.Errors[0].Exception.Message | Should -Match 'purchase ?token|PurchaseToken'
-        }
-    }
-
-    Context 'A hostile item among good ones' {
-        It 'is refused on its own; the items around it reach their routes' {
-            $good = 1..3 | ForEach-Object { New-TestPurchase -Emulator $emu -App $app -ProductId 'mixed_gem' -Property @{ purchaseToken = (New-UniqueToken) } }
-            $items = @(
-                [pscustomobject]@{ ProductId = 'mixed_gem'; PurchaseToken = $good[0].purchaseToken }
-                [pscustomobject]@{ ProductId = 'mixed_gem'; PurchaseToken = '../../voided' }
-                [pscustomobject]@{ ProductId = 'mixed_gem'; PurchaseToken = $good[1].purchaseToken }
-                [pscustomobject]@{ ProductId = ''; PurchaseToken = 'x' }
-                [pscustomobject]@{ ProductId = 'mixed_gem'; PurchaseToken = $good[2].purchaseToken }
-            )
-            $before = (Get-EmulatorCounter -Emulator $emu).totalRequests
-
-            $out = $items | Invoke-OneStoreConsume -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable err
-
-            $out.PurchaseToken | Should -Be $good.purchaseToken
-            $err | Should -HaveCount 2
-            $seen = @(Get-EmulatorRequest -Emulator $emu -Last 3)
-            (Get-EmulatorCounter -Emulator $emu).totalRequests - $before | Should -Be 3
-            $seen.route | Sort-Object -Unique | Should -BeExactly @('consumePurchase')
-            ($seen | ForEach-Object { $_.segments[7] } | Sort-Object) | Should -Be ($good.purchaseToken | Sort-Object)
+Describe 'Hostile product ids' {
+    It '<Name>: lookup and consume reach their own route intact, or are refused before any request' -ForEach $productCases {
+        $lookup = Invoke-Counted { Get-OneStorePurchase -ProductId $Value -PurchaseToken 'HOSTILE-0001' -Connection $conn }
+        $consume = Invoke-Counted { Invoke-OneStoreConsume -ProductId $Value -PurchaseToken 'HOSTILE-0001' -Connection $conn -Confirm:$false }
+        if ($Refused) {
+            foreach ($r in $lookup, $consume) {
+                $r.Requests | Should -Be 0 -Because 'a refused value must not reach the server at all'
+                $r.Errors | Should -HaveCount 1
+                # PowerShell's binder refuses an empty string for a mandatory parameter; the module refuses the rest.
+                $r.Errors[0].FullyQualifiedErrorId | Should -Match '^(InvalidProductId|ParameterArgumentValidationErrorEmptyStringNotAllowed),OneStoreIap\.Commands\.'
+                $r.Errors[0].Exception.Message | Should -Match 'product id|ProductId'
+            }
+        } else {
+            $lookup.Requests | Should -Be 1
+            $lookup.Last.route | Should -BeExactly 'getPurchaseDetails'
+            $lookup.Last.segments | Should -HaveCount 8
+            $lookup.Last.segments[6] | Should -BeExactly $Value
+            $lookup.Last.segments[7] | Should -BeExactly 'HOSTILE-0001'
+            $consume.Requests | Should -Be 1
+            $consume.Last.route | Should -BeExactly 'consumePurchase'
+            $consume.Last.segments | Should -HaveCount 9
+            $consume.Last.segments[6] | Should -BeExactly $Value
+            $consume.Last.segments[7] | Should -BeExactly 'HOSTILE-0001'
+            $consume.Last.segments[8] | Should -BeExactly 'consume'
         }
     }
 }
 
-Describe 'Hostile replies' {
-    BeforeAll {
-        function Set-RawReply {
-            # The next request to the route gets this raw reply instead of the emulator's own answer.
-            param([string] $Route, [string] $Body, [string] $ContentType = 'application/json;charset=UTF-8', [int] $Status = 200)
-            $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = $Route; status = $Status; body = $Body; contentType = $ContentType; count = 1 }
+Describe 'Hostile purchase tokens' {
+    It '<Name>: lookup and acknowledge reach their own route intact, or are refused before any request' -ForEach $tokenCases {
+        $lookup = Invoke-Counted { Get-OneStoreSubscription -ProductId 'premium_monthly' -PurchaseToken $Value -Connection $conn }
+        $ack = Invoke-Counted { Invoke-OneStoreAcknowledge -ProductId 'gem_100' -PurchaseToken $Value -Connection $conn -Confirm:$false }
+        if ($Refused) {
+            foreach ($r in $lookup, $ack) {
+                $r.Requests | Should -Be 0 -Because 'a refused value must not reach the server at all'
+                $r.Errors | Should -HaveCount 1
+                $r.Errors[0].FullyQualifiedErrorId | Should -Match '^(InvalidPurchaseToken|ParameterArgumentValidationErrorEmptyStringNotAllowed),OneStoreIap\.Commands\.'
+                $r.Errors[0].Exception.Message | Should -Match 'purchase token|PurchaseToken'
+            }
+        } else {
+            $lookup.Requests | Should -Be 1
+            $lookup.Last.route | Should -BeExactly 'getSubscriptionDetail'
+            $lookup.Last.segments | Should -HaveCount 8
+            $lookup.Last.segments[6] | Should -BeExactly 'premium_monthly'
+            $lookup.Last.segments[7] | Should -BeExactly $Value
+            $ack.Requests | Should -Be 1
+            $ack.Last.route | Should -BeExactly 'acknowledgePurchase'
+            $ack.Last.segments | Should -HaveCount 9
+            $ack.Last.segments[7] | Should -BeExactly $Value
+            $ack.Last.segments[8] | Should -BeExactly 'acknowledge'
         }
-        $script:normal = New-TestPurchase -Emulator $emu -App $app -ProductId 'normal_gem' -Property @{ purchaseToken = (New-UniqueToken) }
     }
+
+    It 'a hostile value from a CSV row is refused for its own row only, and the other rows go on' {
+        $bought = New-TestPurchase -Emulator $emu -App $app -Property @{ acknowledged = $true }
+        $rows = @"
+ProductId,PurchaseToken
+gem_100,"a/../../x"
+gem_100,
+gem_100,$($bought.purchaseToken)
+"@ | ConvertFrom-Csv
+        $r = Invoke-Counted { $rows | Get-OneStorePurchase -Connection $conn }
+        $r.Errors | Should -HaveCount 2
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeExactly 'InvalidPurchaseToken,OneStoreIap.Commands.GetOneStorePurchaseCommand'
+        $r.Errors[1].FullyQualifiedErrorId | Should -BeExactly 'ParameterArgumentValidationErrorEmptyStringNotAllowed,OneStoreIap.Commands.GetOneStorePurchaseCommand'
+        $r.Output.PurchaseToken | Should -BeExactly $bought.purchaseToken
+        $r.Requests | Should -Be 1
+        $r.Last.segments[7] | Should -BeExactly $bought.purchaseToken
+    }
+}
+
+Describe 'Hostile replies' {
+    BeforeDiscovery {
+        $deep = ('{"a":' * 2000) + '1' + ('}' * 2000)
+        $script:replyCases = @(
+            @{ Name = 'an HTML page instead of JSON'; Body = '<html><body><h1>Proxy Error</h1><p>upstream</p></body></html>'; ContentType = 'text/html'; Status = 200
+                Id = 'ProtocolError'; Message = 'is not the JSON.*Proxy Error' }
+            @{ Name = 'an HTML error page (500) on every attempt'; Body = '<html><body>Internal Server Error</body></html>'; ContentType = 'text/html'; Status = 500
+                Id = 'ProtocolError'; Message = 'HTTP 500' }
+            @{ Name = 'truncated JSON'; Body = '{"purchaseState":0,"purchaseTi'; Status = 200; Id = 'ProtocolError'; Message = 'not the JSON the spec describes' }
+            @{ Name = 'a string where a number is expected'; Body = '{"purchaseState":"zero","purchaseTime":1}'; Status = 200; Id = 'ProtocolError'; Message = 'purchaseState' }
+            @{ Name = 'a huge number'; Body = '{"purchaseTime":1e400}'; Status = 200; Id = 'ProtocolError'; Message = 'purchaseTime' }
+            @{ Name = 'an object where a list is expected'; Route = 'getVoidedPurchases'; Body = '{"voidedPurchaseList":{"purchaseId":"1"}}'; Status = 200
+                Id = 'ProtocolError'; Message = 'voidedPurchaseList' }
+            @{ Name = 'a list where an object is expected'; Body = '[{"purchaseState":0}]'; Status = 200; Id = 'ProtocolError'; Message = 'not the JSON' }
+            @{ Name = 'JSON null'; Body = 'null'; Status = 200; Id = 'ProtocolError'; Message = 'empty or null' }
+            @{ Name = 'an empty 200'; Body = ''; Status = 200; Id = 'ProtocolError'; Message = 'empty' }
+            @{ Name = 'JSON nested 2,000 deep'; Body = $deep; Status = 200; Id = 'ProtocolError'; Message = 'not the JSON' }
+            @{ Name = 'an error body inside a 200'; Body = '{"error":{"code":"InternalError","message":"boom"}}'; Status = 200; Id = 'InternalError'; Message = 'boom' }
+            @{ Name = 'an error message with control characters and ANSI escapes'
+                Body = "{`"error`":{`"code`":`"InvalidRequest`",`"message`":`"bad\u001b[31m red\r\nX-Injected: 1\u0007`"}}"; Status = 400
+                Id = 'InvalidRequest'; Message = 'bad.*red X-Injected: 1' }
+            @{ Name = 'a JSON reply without ONE store''s error code'; Body = '{"status":"nope"}'; Status = 400; Id = 'HttpError'; Message = 'without ONE store''s error code' }
+            @{ Name = 'missing fields'; Body = '{}'; Status = 200; Id = $null }
+            @{ Name = 'null fields'; Body = '{"purchaseState":null,"purchaseTime":null,"quantity":null,"developerPayload":null,"purchaseId":null}'; Status = 200; Id = $null }
+            @{ Name = 'unknown fields'; Body = '{"purchaseId":"123","purchaseState":0,"brandNew":{"nested":[1,2,{"x":null}]},"other":"x"}'; Status = 200; Id = $null; PurchaseId = '123' }
+            @{ Name = 'JSON served as text/plain'; Body = '{"purchaseId":"456","purchaseState":0}'; ContentType = 'text/plain'; Status = 200; Id = $null; PurchaseId = '456' }
+        )
+        foreach ($case in $replyCases) {
+            foreach ($key in 'Route', 'ContentType', 'PurchaseId', 'Message') { if (-not $case.ContainsKey($key)) { $case[$key] = $null } }
+        }
+    }
+
     AfterEach {
         Clear-EmulatorFault -Emulator $emu
-        # The session stays usable: a normal lookup works after each hostile reply.
-        (Get-OneStorePurchase -ProductId 'normal_gem' -PurchaseToken $normal.purchaseToken -Connection $conn -ErrorAction Stop).PurchaseToken |
-            Should -BeExactly $normal.purchaseToken
     }
 
-    It 'a clear error for <Name>' -ForEach @(
-        @{ Name = 'an HTML page with 200'; Route = 'getPurchaseDetails'; Status = 200; ContentType = 'text/html'; Body = '<!DOCTYPE html><html><body><h1>Welcome to nginx!</h1></body></html>'; Id = 'ProtocolError'; Message = 'not the .*JSON.*Welcome to nginx' }
-        @{ Name = 'an HTML error page with 404'; Route = 'getPurchaseDetails'; Status = 404; ContentType = 'text/html'; Body = '<html><head><title>404 Not Found</title></head><body>Not Found</body></html>'; Id = 'ProtocolError'; Message = 'HTTP 404.*404 Not Found' }
-        @{ Name = 'a JSON error body without a code'; Route = 'getPurchaseDetails'; Status = 400; ContentType = 'application/json'; Body = '{"status":400,"detail":"nope"}'; Id = 'HttpError'; Message = 'HTTP 400' }
-        @{ Name = 'a string that is no number'; Route = 'getPurchaseDetails'; Status = 200; ContentType = 'application/json'; Body = '{"purchaseState":"zero","purchaseId":"1","purchaseTime":1345678900000}'; Id = 'ProtocolError'; Message = 'purchaseState' }
-        @{ Name = 'an object where a number is'; Route = 'getPurchaseDetails'; Status = 200; ContentType = 'application/json'; Body = '{"purchaseState":0,"purchaseTime":{"ms":1}}'; Id = 'ProtocolError'; Message = 'purchaseTime' }
-        @{ Name = 'a top-level array'; Route = 'getPurchaseDetails'; Status = 200; ContentType = 'application/json'; Body = '[{"purchaseState":0}]'; Id = 'ProtocolError'; Message = 'not the JSON the spec describes' }
-        @{ Name = 'a JSON null'; Route = 'getPurchaseDetails'; Status = 200; ContentType = 'application/json'; Body = 'null'; Id = 'ProtocolError'; Message = 'empty or null' }
-        @{ Name = 'an empty 200'; Route = 'getPurchaseDetails'; Status = 200; ContentType = 'application/json'; Body = ''; Id = 'ProtocolError'; Message = 'empty' }
-        @{ Name = 'JSON nested 10,000 deep'; Route = 'getPurchaseDetails'; Status = 200; ContentType = 'application/json'; Body = ('{"x":' * 10000) + '1' + ('}' * 10000); Id = 'ProtocolError'; Message = 'not the JSON the spec describes' }
-        @{ Name = 'an object where the list is'; Route = 'getUnconfirmedPurchases'; Status = 200; ContentType = 'application/json'; Body = '{"unconfirmedPurchaseList":{"purchaseId":"1"}}'; Id = 'ProtocolError'; Message = 'unconfirmedPurchaseList' }
-        @{ Name = 'a number where the list is'; Route = 'getVoidedPurchases'; Status = 200; ContentType = 'application/json'; Body = '{"voidedPurchaseList":5}'; Id = 'ProtocolError'; Message = 'voidedPurchaseList' }
-    ) {
-        Set-RawReply -Route $Route -Status $Status -ContentType $ContentType -Body $Body
+    It '<Name>: a clear error or a correct object, in bounded time' -ForEach $replyCases {
+        $route = if ($Route) { $Route } else { 'getPurchaseDetails' }
+        $fault = @{ route = $route; status = $Status; body = $Body }
+        if ($ContentType) { $fault.contentType = $ContentType } else { $fault.contentType = 'application/json;charset=UTF-8' }
+        $null = Add-EmulatorFault -Emulator $emu -Fault $fault
+
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        # A lookup writes a per-item error; a list stops with a terminating one: both are collected.
-        $cmd, $class = switch ($Route) {
-            'getPurchaseDetails' { { Get-OneStorePurchase -ProductId 'normal_gem' -PurchaseToken $normal.purchaseToken -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable err }, 'GetOneStorePurchaseCommand' }
-            'getUnconfirmedPurchases' { { Get-OneStoreUnconfirmedPurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable err }, 'GetOneStoreUnconfirmedPurchaseCommand' }
-            'getVoidedPurchases' { { Get-OneStoreVoidedPurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable err }, 'GetOneStoreVoidedPurchaseCommand' }
-        }
-        $err = @()
-        $out = $null
-        try {
-            $out = . $cmd
-        } catch {
-            $err = @($_)
+        $r = if ($route -eq 'getVoidedPurchases') {
+            Invoke-Counted { Get-OneStoreVoidedPurchase -Connection $conn }
+        } else {
+            Invoke-Counted { Get-OneStorePurchase -ProductId 'gem_100' -PurchaseToken 'REPLY-0001' -Connection $conn }
         }
         $watch.Stop()
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30
 
-        $out | Should -BeNullOrEmpty
-        $err | Should -HaveCount 1
-        $err[0].FullyQualifiedErrorId | Should -BeExactly "$Id,OneStoreIap.Commands.$class"
-        $err[0].Exception.Message | Should -Match $Message
-        $err[0].Exception.Message.Length | Should -BeLessThan 600 -Because 'an excerpt, not the whole reply'
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+        if ($Id) {
+            $r.Output | Should -BeNullOrEmpty
+            $r.Errors | Should -HaveCount 1
+            $command = if ($route -eq 'getVoidedPurchases') { 'GetOneStoreVoidedPurchaseCommand' } else { 'GetOneStorePurchaseCommand' }
+            $r.Errors[0].FullyQualifiedErrorId | Should -BeExactly "$Id,OneStoreIap.Commands.$command"
+            $text = $r.Errors[0].Exception.Message
+            $text | Should -Match $Message
+            $text.Length | Should -BeLessThan 1000 -Because 'the error quotes a short excerpt, not the whole reply'
+            Test-NoControlCharacter $text | Should -BeTrue -Because 'a reply must not write control characters into a log'
+        } else {
+            $r.Errors | Should -BeNullOrEmpty
+            $r.Output | Should -HaveCount 1
+            $r.Output[0].PurchaseToken | Should -BeExactly 'REPLY-0001'
+            $r.Output[0].ProductId | Should -BeExactly 'gem_100'
+            if ($PurchaseId) { $r.Output[0].PurchaseId | Should -BeExactly $PurchaseId }
+        }
     }
 
-    It 'a correct object for a number sent as a string, and unknown nested fields' {
-        Set-RawReply -Route 'getPurchaseDetails' -Body '{"purchaseState":"0","acknowledgeState":"1","consumptionState":0,"purchaseId":"42","purchaseTime":"1345678900000","quantity":"3","extra":{"deep":[{"a":null}]},"list":[1,"x",{}]}'
-        $r = Get-OneStorePurchase -ProductId 'normal_gem' -PurchaseToken $normal.purchaseToken -Connection $conn -ErrorVariable err
-        $err | Should -BeNullOrEmpty
-        $r.PurchaseId | Should -BeExactly '42'
-        $r.Quantity | Should -Be 3
-        $r.PurchaseTimeMillis | Should -Be 1345678900000
-        [string]$r.AcknowledgeState | Should -BeExactly 'Acknowledged'
-    }
-
-    It 'a reply of <Megabytes> MB with <Status> is not read past the cap: ReplyTooLarge, and memory stays sane' -ForEach @(
-        @{ Megabytes = 12; Status = 200 }
-        @{ Megabytes = 12; Status = 404 }
-    ) {
-        $body = '{"purchaseState":0,"pad":"' + ('x' * ($Megabytes * 1MB)) + '"}'
-        Set-RawReply -Route 'getPurchaseDetails' -Status $Status -Body $body
-        $body = $null
+    It 'a body of many megabytes is refused unread (the size read is capped) and memory stays flat' {
+        $big = '{"purchaseId":"1","developerPayload":"' + ('x' * (12MB)) + '"}'
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; status = 200; body = $big; contentType = 'application/json' }
+        $big = $null
         [GC]::Collect()
-        $memoryBefore = [GC]::GetTotalMemory($true)
+        $before = [GC]::GetTotalMemory($true)
 
-        $out = Get-OneStorePurchase -ProductId 'normal_gem' -PurchaseToken $normal.purchaseToken -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable err
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $r = Invoke-Counted { 1..5 | ForEach-Object { Get-OneStorePurchase -ProductId 'gem_100' -PurchaseToken "BIG-000$_" -Connection $conn } }
+        $watch.Stop()
+        $growth = [GC]::GetTotalMemory($true) - $before
+        Write-Host ("    12-MB replies: 5 refused in {0:0.0} s; managed memory grew {1:0.0} MB" -f $watch.Elapsed.TotalSeconds, ($growth / 1MB))
 
-        $out | Should -BeNullOrEmpty
-        $err | Should -HaveCount 1
-        $err[0].FullyQualifiedErrorId | Should -BeExactly 'ReplyTooLarge,OneStoreIap.Commands.GetOneStorePurchaseCommand'
-        $err[0].Exception.Message | Should -Match 'larger than \d+ KiB'
-        # The reply was not buffered: the managed heap grew by far less than the reply's size.
-        ([GC]::GetTotalMemory($true) - $memoryBefore) / 1MB | Should -BeLessThan ($Megabytes / 2)
+        $r.Errors | Should -HaveCount 5
+        foreach ($e in $r.Errors) {
+            $e.FullyQualifiedErrorId | Should -BeExactly 'ReplyTooLarge,OneStoreIap.Commands.GetOneStorePurchaseCommand'
+            $e.Exception.Message | Should -Match 'larger than 4096 KiB'
+        }
+        $growth | Should -BeLessThan 8MB
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
     }
 
-    It 'a token reply that is an HTML page fails Connect-OneStore clearly; the next connect works' {
-        Set-RawReply -Route 'issueToken' -ContentType 'text/html' -Body '<html><body>Gateway says hello</body></html>'
-        $e = Get-ThrownError { Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru -ErrorAction Stop }
-        $e | Should -Not -BeNullOrEmpty
-        $e.FullyQualifiedErrorId | Should -BeExactly 'ProtocolError,OneStoreIap.Commands.ConnectOneStoreCommand'
-        $e.Exception.Message | Should -Match 'Gateway says hello'
+    It 'the session still works after every hostile reply' {
         Clear-EmulatorFault -Emulator $emu
-        $again = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru
-        $again.ClientId | Should -BeExactly $app.ClientId
-    }
-
-    It 'a token reply without access_token fails Connect-OneStore clearly' {
-        Set-RawReply -Route 'issueToken' -Body '{"token_type":"bearer","expires_in":3600}'
-        $e = Get-ThrownError { Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru -ErrorAction Stop }
-        $e.FullyQualifiedErrorId | Should -BeExactly 'ProtocolError,OneStoreIap.Commands.ConnectOneStoreCommand'
-        $e.Exception.Message | Should -Match 'access_token'
-    }
-
-    It 'an acknowledge answered with an HTML 200 is a clear error, and the purchase is left as it was' {
-        $p = New-TestPurchase -Emulator $emu -App $app -ProductId 'normal_gem' -Property @{ purchaseToken = (New-UniqueToken) }
-        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'acknowledgePurchase'; status = 200; body = '<html>maintenance</html>'; contentType = 'text/html'; count = 1 }
-        $out = Invoke-OneStoreAcknowledge -ProductId 'normal_gem' -PurchaseToken $p.purchaseToken -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable err
-        $out | Should -BeNullOrEmpty
-        $err | Should -HaveCount 1
-        $err[0].FullyQualifiedErrorId | Should -BeExactly 'ProtocolError,OneStoreIap.Commands.InvokeOneStoreAcknowledgeCommand'
-        (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).acknowledgeCount | Should -Be 0
+        $bought = New-TestPurchase -Emulator $emu -App $app -Property @{ acknowledged = $true }
+        $p = Get-OneStorePurchase -ProductId 'gem_100' -PurchaseToken $bought.purchaseToken -Connection $conn -ErrorAction Stop
+        $p.PurchaseToken | Should -BeExactly $bought.purchaseToken
+        $p.PurchaseId | Should -BeExactly $bought.purchaseId
     }
 }

@@ -243,6 +243,7 @@ namespace OneStoreIap.Emulator.Internal
                 w.WriteNumber("inFlight", counters.InFlight);
                 w.WriteNumber("peakInFlight", counters.PeakInFlight);
                 w.WriteNumber("faultsInjected", counters.FaultsInjected);
+                w.WriteNumber("faultReplies", counters.FaultReplies);
                 w.WriteNumber("connectionsDropped", counters.ConnectionsDropped);
             });
         }

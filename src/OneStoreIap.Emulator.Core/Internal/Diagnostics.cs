@@ -19,6 +19,7 @@ namespace OneStoreIap.Emulator.Internal
         private long inFlight;
         private long peakInFlight;
         private long faultsInjected;
+        private long faultReplies;
         private long connectionsDropped;
 
         public void Enter()
@@ -40,6 +41,9 @@ namespace OneStoreIap.Emulator.Internal
 
         public void Fault() => Interlocked.Increment(ref faultsInjected);
 
+        /// <summary>A request answered by a fault's status or body instead of the route (latency-only faults do not count).</summary>
+        public void FaultReply() => Interlocked.Increment(ref faultReplies);
+
         public void Dropped() => Interlocked.Increment(ref connectionsDropped);
 
         public void Reset()
@@ -49,6 +53,7 @@ namespace OneStoreIap.Emulator.Internal
             // requests in flight now are still in flight: the peak restarts from them
             Interlocked.Exchange(ref peakInFlight, Interlocked.Read(ref inFlight));
             Interlocked.Exchange(ref faultsInjected, 0);
+            Interlocked.Exchange(ref faultReplies, 0);
             Interlocked.Exchange(ref connectionsDropped, 0);
         }
 
@@ -56,6 +61,7 @@ namespace OneStoreIap.Emulator.Internal
         public long InFlight => Interlocked.Read(ref inFlight);
         public long PeakInFlight => Interlocked.Read(ref peakInFlight);
         public long FaultsInjected => Interlocked.Read(ref faultsInjected);
+        public long FaultReplies => Interlocked.Read(ref faultReplies);
         public long ConnectionsDropped => Interlocked.Read(ref connectionsDropped);
         public long RouteCount(int i) => Interlocked.Read(ref perRoute[i]);
     }
