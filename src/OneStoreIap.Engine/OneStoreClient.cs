@@ -345,6 +345,7 @@ namespace OneStoreIap.Engine
         /// </summary>
         private async Task<bool> IsAcknowledgedAsync(string productId, string purchaseToken, Action<OneStoreRequestLog>? log, CancellationToken cancellationToken)
         {
+            // acknowledgePurchase serves every type: try in-app, then auto-renewal, then subscription.
             try
             {
                 InAppPurchaseDetails inApp = await GetInAppPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
@@ -352,17 +353,11 @@ namespace OneStoreIap.Engine
             }
             catch (OneStoreApiException e) when (e.Code == OneStoreErrorCodes.NoSuchData)
             {
-                // acknowledgePurchase serves every type: not an in-app purchase, so an auto-renewal or a subscription.
-                try
-                {
-                    RecurringPurchaseDetails auto = await GetRecurringPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
-                    return auto.AcknowledgeState == 1;
-                }
-                catch (OneStoreApiException again) when (again.Code == OneStoreErrorCodes.NoSuchData)
-                {
-                    SubscriptionDetails subscription = await GetSubscriptionAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
-                    return subscription.AcknowledgementState == 1;
-                }
+            }
+            try
+            {
+                RecurringPurchaseDetails auto = await GetRecurringPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
+                return auto.AcknowledgeState == 1;
             }
             catch (OneStoreApiException e) when (e.Code == OneStoreErrorCodes.NoSuchData)
             {
