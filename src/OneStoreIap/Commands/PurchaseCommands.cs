@@ -55,56 +55,70 @@ namespace OneStoreIap.Commands
             GetOneStorePurchaseCommand.StartLookup(this, connection, target, Type, ProductId, PurchaseToken);
     }
 
-    /// <summary>Invoke-OneStoreAcknowledge: acknowledgePurchase (managed and monthly auto-renewal products).</summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "OneStoreAcknowledge", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-    [OutputType(typeof(OperationResult))]
-    public sealed class InvokeOneStoreAcknowledgeCommand : OneStorePurchaseCmdletBase
+    /// <summary>
+    /// The base of Invoke-OneStoreAcknowledge and Invoke-OneStoreConsume: the same item and optional developer payload,
+    /// one engine call, an operation result for every item (an audit log).
+    /// </summary>
+    public abstract class OneStoreConfirmCmdletBase : OneStorePurchaseCmdletBase
     {
         /// <summary>The developer payload of the purchase (optional; up to 200 characters).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? DeveloperPayload { get; set; }
 
+        /// <summary>The OperationResult's operation name, also what ShouldProcess says.</summary>
+        internal abstract string Operation { get; }
+
+        /// <summary>The OperationResult's product type (null where the route serves every type).</summary>
+        internal abstract OneStoreProductType? ResultType { get; }
+
+        /// <summary>The engine call.</summary>
+        internal abstract Task<OperationReply> SendAsync(OneStoreClient client, string productId, string purchaseToken, string? developerPayload,
+            Action<OneStoreRequestLog>? log, CancellationToken cancellationToken);
+
         internal override void ValidateItem() => OneStoreInput.ValidateDeveloperPayload(DeveloperPayload);
 
         internal override void ProcessItem(OneStoreConnection connection, object? target)
         {
-            if (!ShouldProcess(Describe(), "Acknowledge")) return;
+            if (!ShouldProcess(Describe(), Operation)) return;
             OneStoreClient client = connection.Client;
-            string productId = ProductId, purchaseToken = PurchaseToken;
+            string productId = ProductId, purchaseToken = PurchaseToken, operation = Operation;
             string? payload = DeveloperPayload;
+            OneStoreProductType? type = ResultType;
             var log = RequestLog;
             Enqueue(target, async ct =>
             {
-                OperationReply reply = await client.AcknowledgeAsync(productId, purchaseToken, payload, log, ct).ConfigureAwait(false);
-                return OutputMapper.ToResult("Acknowledge", reply, productId, purchaseToken, null, client);
+                OperationReply reply = await SendAsync(client, productId, purchaseToken, payload, log, ct).ConfigureAwait(false);
+                return OutputMapper.ToResult(operation, reply, productId, purchaseToken, type, client);
             });
         }
+    }
+
+    /// <summary>Invoke-OneStoreAcknowledge: acknowledgePurchase (managed and monthly auto-renewal products).</summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "OneStoreAcknowledge", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(OperationResult))]
+    public sealed class InvokeOneStoreAcknowledgeCommand : OneStoreConfirmCmdletBase
+    {
+        internal override string Operation => "Acknowledge";
+
+        // The spec's "all" route: the type is not known from the call.
+        internal override OneStoreProductType? ResultType => null;
+
+        internal override Task<OperationReply> SendAsync(OneStoreClient client, string productId, string purchaseToken, string? developerPayload,
+            Action<OneStoreRequestLog>? log, CancellationToken cancellationToken) =>
+            client.AcknowledgeAsync(productId, purchaseToken, developerPayload, log, cancellationToken);
     }
 
     /// <summary>Invoke-OneStoreConsume: consumePurchase (managed products).</summary>
     [Cmdlet(VerbsLifecycle.Invoke, "OneStoreConsume", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OperationResult))]
-    public sealed class InvokeOneStoreConsumeCommand : OneStorePurchaseCmdletBase
+    public sealed class InvokeOneStoreConsumeCommand : OneStoreConfirmCmdletBase
     {
-        /// <summary>The developer payload of the purchase (optional; up to 200 characters).</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        public string? DeveloperPayload { get; set; }
+        internal override string Operation => "Consume";
+        internal override OneStoreProductType? ResultType => OneStoreProductType.InApp;
 
-        internal override void ValidateItem() => OneStoreInput.ValidateDeveloperPayload(DeveloperPayload);
-
-        internal override void ProcessItem(OneStoreConnection connection, object? target)
-        {
-            if (!ShouldProcess(Describe(), "Consume")) return;
-            OneStoreClient client = connection.Client;
-            string productId = ProductId, purchaseToken = PurchaseToken;
-            string? payload = DeveloperPayload;
-            var log = RequestLog;
-            Enqueue(target, async ct =>
-            {
-                OperationReply reply = await client.ConsumeAsync(productId, purchaseToken, payload, log, ct).ConfigureAwait(false);
-                return OutputMapper.ToResult("Consume", reply, productId, purchaseToken, OneStoreProductType.InApp, client);
-            });
-        }
+        internal override Task<OperationReply> SendAsync(OneStoreClient client, string productId, string purchaseToken, string? developerPayload,
+            Action<OneStoreRequestLog>? log, CancellationToken cancellationToken) =>
+            client.ConsumeAsync(productId, purchaseToken, developerPayload, log, cancellationToken);
     }
 
     /// <summary>
