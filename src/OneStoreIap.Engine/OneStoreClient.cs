@@ -10,6 +10,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using OneStoreIap.Engine.Json;
@@ -138,10 +139,47 @@ namespace OneStoreIap.Engine
         internal static TimeSpan? RetryAfterDelay(Exception? failure, TimeSpan maxDelay) =>
             failure is OneStoreApiException { RetryAfter: TimeSpan after } ? (after < maxDelay ? after : maxDelay) : null;
 
-        private async Task<byte[]> WithRetriesAsync(Func<CancellationToken, Task<byte[]>> attempt, CancellationToken cancellationToken) =>
-            await _retry.ExecuteAsync(
-                static async (send, ct) => await send(ct).ConfigureAwait(false),
-                attempt, cancellationToken).ConfigureAwait(false);
+        /// <summary>
+        /// One attempt outside the retry pipeline, which most calls never need; a transient failure hands over to the
+        /// pipeline, whose first attempt replays that failure, so delays, Retry-After and the retry count stay as
+        /// configured.
+        /// </summary>
+        private async Task<byte[]> WithRetriesAsync(Func<CancellationToken, Task<byte[]>> attempt, CancellationToken cancellationToken)
+        {
+            if (_options.MaxRetryCount <= 0) return await attempt(cancellationToken).ConfigureAwait(false);
+            ExceptionDispatchInfo failure;
+            try
+            {
+                return await attempt(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OneStoreApiException e) when (e.IsTransient)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+            var replay = new ReplayFirst(attempt, failure);
+            return await _retry.ExecuteAsync(
+                static async (state, ct) => await state.NextAsync(ct).ConfigureAwait(false),
+                replay, cancellationToken).ConfigureAwait(false);
+        }
+
+        private sealed class ReplayFirst
+        {
+            private readonly Func<CancellationToken, Task<byte[]>> _attempt;
+            private ExceptionDispatchInfo? _first;
+
+            public ReplayFirst(Func<CancellationToken, Task<byte[]>> attempt, ExceptionDispatchInfo first)
+            {
+                _attempt = attempt;
+                _first = first;
+            }
+
+            public Task<byte[]> NextAsync(CancellationToken cancellationToken)
+            {
+                ExceptionDispatchInfo? first = Interlocked.Exchange(ref _first, null);
+                if (first != null) first.Throw();
+                return _attempt(cancellationToken);
+            }
+        }
 
         // ---- Tokens ----------------------------------------------------------------------------------------------
 
@@ -590,7 +628,7 @@ namespace OneStoreIap.Engine
             // Exactly "Bearer <token>", case-sensitive, one space (spec: ONE store OAuth).
             request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token.Value);
             request.Headers.TryAddWithoutValidation(MarketHeader, _options.MarketCode);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonMediaType));
+            request.Headers.TryAddWithoutValidation("Accept", JsonMediaType);
             // The spec marks Content-Type: application/json as required on every API request, GETs included.
             byte[]? body = call.Body;
             if (body != null || CanSendBodyOnGet || call.Method != HttpMethod.Get)
@@ -703,7 +741,20 @@ namespace OneStoreIap.Engine
             long? declared = response.Content.Headers.ContentLength;
             if (declared > limit) throw TooLarge(call, (int)response.StatusCode, limit);
             using Stream stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            using var buffer = new MemoryStream(declared is long d && d > 0 ? (int)d : 1024);
+            if (declared is long exact)
+            {
+                // The usual case: read straight into a buffer of the declared size (a shorter body is a network failure).
+                byte[] body = exact == 0 ? Array.Empty<byte>() : new byte[exact];
+                int filled = 0;
+                while (filled < body.Length)
+                {
+                    int n = await stream.ReadAsync(body, filled, body.Length - filled, cancellationToken).ConfigureAwait(false);
+                    if (n == 0) throw new IOException($"The reply ended after {filled} of the {body.Length} bytes it declared.");
+                    filled += n;
+                }
+                return body;
+            }
+            using var buffer = new MemoryStream(1024);
             byte[] chunk = new byte[16 * 1024];
             while (true)
             {
@@ -730,16 +781,7 @@ namespace OneStoreIap.Engine
 
         private static readonly byte[] ErrorKey = Encoding.ASCII.GetBytes("\"error\"");
 
-        private static int IndexOf(byte[] haystack, byte[] needle)
-        {
-            for (int i = 0; i <= haystack.Length - needle.Length; i++)
-            {
-                int j = 0;
-                while (j < needle.Length && haystack[i + j] == needle[j]) j++;
-                if (j == needle.Length) return i;
-            }
-            return -1;
-        }
+        private static int IndexOf(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle);
 
         private static OneStoreApiException MapError(CallState call, HttpResponseMessage response, byte[] body)
         {

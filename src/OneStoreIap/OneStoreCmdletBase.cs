@@ -54,17 +54,25 @@ namespace OneStoreIap.Commands
         /// <summary>Waits on the pipeline thread for <paramref name="task"/>, writing verbose output meanwhile; Ctrl+C stops the wait at once.</summary>
         protected void WaitFor(Task task)
         {
-            while (!task.IsCompleted)
+            if (!task.IsCompleted)
             {
-                try
+                // Block without spinning: on a small machine a spinning pipeline thread takes the CPU that the
+                // request it waits for needs. The event is set by the task's completion, or its wait ends at Ctrl+C.
+                // Not disposed: the completion may still set it after this wait has seen the task complete.
+                var done = new ManualResetEventSlim(false, spinCount: 0);
+                task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(done.Set);
+                while (!task.IsCompleted)
                 {
-                    Task.WaitAny(new[] { task }, 250, _cancellation.Token);
+                    try
+                    {
+                        done.Wait(250, _cancellation.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        throw new PipelineStoppedException();
+                    }
+                    FlushRequestLog();
                 }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                FlushRequestLog();
             }
             FlushRequestLog();
         }

@@ -61,7 +61,8 @@ Describe 'Get-OneStoreUnconfirmedPurchase' {
         $before = Get-EmulatorCounter -Emulator $emu -Route 'getUnconfirmedPurchases'
         $five = Get-OneStoreUnconfirmedPurchase -PageSize 2 | Select-Object -First 5
         $five | Should -HaveCount 5
-        (Get-EmulatorCounter -Emulator $emu -Route 'getUnconfirmedPurchases') - $before | Should -BeLessOrEqual 3
+        # 5 objects are on pages 1-3 of 12; at most two pages beyond the one being written are fetched ahead.
+        (Get-EmulatorCounter -Emulator $emu -Route 'getUnconfirmedPurchases') - $before | Should -BeLessOrEqual 5
     }
 
     It 'streams: the first object reaches the pipeline before the second page is asked for' {
@@ -74,6 +75,24 @@ Describe 'Get-OneStoreUnconfirmedPurchase' {
         }
         $count | Should -Be 23
         $pagesAtFirst | Should -Be 1
+    }
+
+    It 'fetches ahead while objects are written, but never more than two pages beyond the one being written' {
+        $before = Get-EmulatorCounter -Emulator $emu -Route 'getUnconfirmedPurchases'
+        $pagesWhileStuck = $null
+        $count = 0
+        # The second object (page 1 of 12) holds the pipeline: the fetcher runs ahead, then waits for room.
+        Get-OneStoreUnconfirmedPurchase -PageSize 2 | ForEach-Object {
+            if ($count -eq 1) {
+                Start-Sleep -Milliseconds 1500
+                $pagesWhileStuck = (Get-EmulatorCounter -Emulator $emu -Route 'getUnconfirmedPurchases') - $before
+            }
+            $count++
+        }
+        $count | Should -Be 23
+        $pagesWhileStuck | Should -BeGreaterOrEqual 2
+        $pagesWhileStuck | Should -BeLessOrEqual 3
+        (Get-EmulatorCounter -Emulator $emu -Route 'getUnconfirmedPurchases') - $before | Should -Be 12
     }
 
     It 'refuses -PageSize <Size> before any request' -TestCases @(@{ Size = 0 }, @{ Size = 101 }) {

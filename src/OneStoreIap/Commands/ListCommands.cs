@@ -8,8 +8,9 @@ namespace OneStoreIap.Commands
 {
     /// <summary>
     /// The list cmdlets: follow continuationKey page by page and stream. The first page's first object is written
-    /// before any other page is asked for, so Select-Object -First stops the paging early; after that, the next page
-    /// is fetched while the current page's objects go down the pipeline (one page ahead at most, so memory stays flat).
+    /// before any other page is asked for, so Select-Object -First 1 costs one request; after that, the following
+    /// pages are fetched (and turned into output objects) off the pipeline thread while the current page's objects go
+    /// down the pipeline, at most <see cref="PagesAhead"/> pages ahead, so memory stays flat however long the list.
     /// </summary>
     public abstract class OneStoreListCmdletBase<TItem> : OneStoreConnectedCmdletBase
     {
@@ -47,48 +48,47 @@ namespace OneStoreIap.Commands
             }
 
             // Cancelled when this command ends early (Select-Object -First, an error, Ctrl+C) with a page still in flight.
-            using var listing = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
-            Task<PurchaseListPage<TItem>> Fetch(string? continuationKey) => FetchPageAsync(client, new PurchaseListQuery
-            {
-                StartTimeMillis = start,
-                EndTimeMillis = end,
-                MaxResults = maxResults,
-                ContinuationKey = continuationKey,
-            }, listing.Token);
+            var listing = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+            var pages = new PageQueue<Batch>(PagesAhead);
+            var firstWritten = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            listing.Token.Register(() => firstWritten.TrySetCanceled());
+            var query = new PurchaseListQuery { StartTimeMillis = start, EndTimeMillis = end, MaxResults = maxResults };
+            Task producer = Task.Run(() => ProduceAsync(client, query, pages, firstWritten.Task, listing.Token));
 
-            string? key = null;
-            int pages = 0;
+            int pageCount = 0;
             long rows = 0;
+            string? key = null;
             // A new record each time: hosts may keep the records they are given.
             ProgressRecord Progress(ProgressRecordType type) =>
-                new ProgressRecord(1, ActivityName, $"{pages} page(s), {rows} purchase(s)") { RecordType = type };
-            Task<PurchaseListPage<TItem>>? pending = Fetch(null);
+                new ProgressRecord(1, ActivityName, $"{pageCount} page(s), {rows} purchase(s)") { RecordType = type };
             try
             {
-                while (pending != null)
+                while (true)
                 {
-                    PurchaseListPage<TItem> page = Await(pending);
-                    pending = null;
-                    pages++;
-                    rows += page.Items.Count;
+                    Task ready = pages.WaitAsync(listing.Token);
+                    WaitFor(ready);
+                    if (ready.IsCanceled) throw new PipelineStoppedException();
+                    Batch batch = pages.Take();
+                    if (batch.Failure != null)
+                    {
+                        key = batch.Key;
+                        throw batch.Failure;
+                    }
+                    if (batch.Items == null) break;
+                    pageCount++;
+                    rows += batch.Items.Length;
                     WriteProgress(Progress(ProgressRecordType.Processing));
-
-                    string? next = page.ContinuationKey;
-                    if (!string.IsNullOrEmpty(next) && next == key)
+                    foreach (object item in batch.Items)
+                    {
+                        WriteObject(item);
+                        // The first object is out: from now on the next pages are fetched while these are written.
+                        firstWritten.TrySetResult(true);
+                    }
+                    if (batch.RepeatedKey != null)
                     {
                         WriteError(new ErrorRecord(new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ProtocolError,
                             "ONE store returned the same continuationKey twice; paging stopped to avoid a loop."),
-                            OneStoreErrorCodes.ProtocolError, ErrorCategory.ProtocolError, next));
-                        next = null;
-                    }
-                    key = next;
-                    bool more = !string.IsNullOrEmpty(next);
-                    if (more && page.Items.Count == 0) pending = Fetch(next);
-                    foreach (TItem item in page.Items)
-                    {
-                        WriteObject(ToOutput(item, client));
-                        // The first object is out: from now on, fetch the next page while this one is written.
-                        if (more && pending == null) pending = Fetch(next);
+                            OneStoreErrorCodes.ProtocolError, ErrorCategory.ProtocolError, batch.RepeatedKey));
                     }
                 }
             }
@@ -105,10 +105,83 @@ namespace OneStoreIap.Commands
             finally
             {
                 listing.Cancel();
-                // Observe an abandoned page's failure so it is never reported as unobserved.
-                pending?.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+                // The fetcher may still be unwinding from a cancelled request: dispose once it is done.
+                producer.ContinueWith(_ => listing.Dispose(), TaskScheduler.Default);
                 try { WriteProgress(Progress(ProgressRecordType.Completed)); } catch (PipelineStoppedException) { }
             }
+        }
+
+        /// <summary>
+        /// How many pages may be fetched beyond the one being written: one waiting to be written and one in flight.
+        /// Two, not one, so that the next request never waits for the pipeline thread to wake up and take a page.
+        /// </summary>
+        internal const int PagesAhead = 2;
+
+        /// <summary>
+        /// Fetches the pages one after the other and turns their rows into output objects, off the pipeline thread.
+        /// The second page is not asked for before the first object has been written (so Select-Object -First 1 costs
+        /// one request); after that, at most <see cref="PagesAhead"/> pages are fetched or waiting, so memory stays flat.
+        /// Never throws: a failure is handed to the pipeline thread as the last batch.
+        /// </summary>
+        private async Task ProduceAsync(OneStoreClient client, PurchaseListQuery query, PageQueue<Batch> pages, Task firstWritten, CancellationToken cancellationToken)
+        {
+            string? key = null;
+            bool waitForFirstObject = true;
+            try
+            {
+                while (true)
+                {
+                    await pages.ReserveAsync(cancellationToken).ConfigureAwait(false);
+                    PurchaseListPage<TItem> page = await FetchPageAsync(client, new PurchaseListQuery
+                    {
+                        StartTimeMillis = query.StartTimeMillis,
+                        EndTimeMillis = query.EndTimeMillis,
+                        MaxResults = query.MaxResults,
+                        ContinuationKey = key,
+                    }, cancellationToken).ConfigureAwait(false);
+                    var items = new object[page.Items.Count];
+                    for (int i = 0; i < items.Length; i++) items[i] = ToOutput(page.Items[i], client);
+
+                    string? next = page.ContinuationKey;
+                    string? repeated = null;
+                    if (!string.IsNullOrEmpty(next) && next == key)
+                    {
+                        repeated = next;
+                        next = null;
+                    }
+                    pages.Add(new Batch(items, repeated, null, null));
+                    if (string.IsNullOrEmpty(next)) break;
+                    key = next;
+                    if (waitForFirstObject && items.Length > 0)
+                    {
+                        waitForFirstObject = false;
+                        await firstWritten.ConfigureAwait(false);
+                    }
+                }
+                pages.Add(new Batch(null, null, null, null));
+            }
+            catch (Exception e)
+            {
+                // When the command has ended (cancelled) nobody reads this; otherwise it ends the listing with this error.
+                pages.Add(new Batch(null, null, e, key));
+            }
+        }
+
+        /// <summary>One page's output objects, or the end of the listing (Items null), or the failure that ended it.</summary>
+        private sealed class Batch
+        {
+            public Batch(object[]? items, string? repeatedKey, Exception? failure, string? key)
+            {
+                Items = items;
+                RepeatedKey = repeatedKey;
+                Failure = failure;
+                Key = key;
+            }
+
+            public object[]? Items { get; }
+            public string? RepeatedKey { get; }
+            public Exception? Failure { get; }
+            public string? Key { get; }
         }
     }
 
