@@ -11,7 +11,6 @@
     CompatiblePSEditions = @('Core', 'Desktop')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('OneStoreIap.Format.ps1xml')
     FunctionsToExport    = @()
     CmdletsToExport      = @(
         'Connect-OneStore',

@@ -26,6 +26,7 @@ namespace OneStoreIap.Commands
 
         protected override void BeginProcessing()
         {
+            ModuleViews.Ensure(this);
             _verbose = IsVerboseEnabled();
             if (_verbose) RequestLog = _requestLog.Enqueue;
         }

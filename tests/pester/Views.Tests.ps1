@@ -21,6 +21,49 @@ Describe 'Tab completion of enum parameters' {
 }
 
 Describe 'Views' {
+    BeforeAll {
+        # Any of the module's cmdlets registers the views with the session before it writes anything.
+        $null = Get-OneStoreConnection -ErrorAction SilentlyContinue
+    }
+
+    It 'are registered by the first cmdlet that runs, not by Import-Module' {
+        $script = {
+            param($ModulePath)
+            Import-Module $ModulePath
+            $atImport = @(Get-FormatData -TypeName 'OneStoreIap.InAppPurchase').Count
+            $null = Get-OneStoreConnection -ErrorAction SilentlyContinue
+            $afterFirstUse = @((Get-FormatData -TypeName 'OneStoreIap.InAppPurchase').FormatViewDefinition).Count
+            $null = Get-OneStoreConnection -ErrorAction SilentlyContinue
+            $afterSecondUse = @((Get-FormatData -TypeName 'OneStoreIap.InAppPurchase').FormatViewDefinition).Count
+            "$atImport $afterFirstUse $afterSecondUse"
+        }
+        $ps = [powershell]::Create()
+        try {
+            $result = $ps.AddScript($script).AddArgument($env:ONESTOREIAP_TEST_MODULE).Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+        } finally {
+            $ps.Dispose()
+        }
+        $counts = "$result" -split ' '
+        [int]$counts[0] | Should -Be 0
+        [int]$counts[1] | Should -BeGreaterThan 0
+        [int]$counts[2] | Should -Be ([int]$counts[1])
+    }
+
+    It 'format a connection with its table view' {
+        $emu = Start-OneStoreEmulator
+        try {
+            Connect-OneStore -Emulator $emu
+            $connection = Get-OneStoreConnection
+            $text = $connection | Out-String
+            # The table view's header row, not the list that PowerShell uses for an object without a view.
+            $text | Should -Match 'ClientId\s+MarketCode\s+Environment'
+        } finally {
+            Disconnect-OneStore -ErrorAction SilentlyContinue
+            $emu | Stop-OneStoreEmulator
+        }
+    }
+
     It 'has a default table view for <_>' -ForEach @(
         'OneStoreIap.OneStoreConnection', 'OneStoreIap.InAppPurchase', 'OneStoreIap.AutoRenewalPurchase', 'OneStoreIap.Subscription',
         'OneStoreIap.VoidedPurchase', 'OneStoreIap.UnconfirmedPurchase', 'OneStoreIap.OperationResult'

@@ -164,6 +164,8 @@ namespace OneStoreIap.Commands
     [OutputType(typeof(OneStoreConnection))]
     public sealed class GetOneStoreConnectionCommand : PSCmdlet
     {
+        protected override void BeginProcessing() => ModuleViews.Ensure(this);
+
         protected override void ProcessRecord()
         {
             OneStoreConnection? connection = ConnectionState.GetDefault();
