@@ -51,6 +51,10 @@ namespace OneStoreIap.Emulator.Host
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
             builder.WebHost.UseUrls(urls.ToArray());
+            // The emulator shares a machine with the client under test, often a small one: run each request where its
+            // bytes arrive instead of handing it from thread to thread. Safe here: no handler blocks a thread (fault
+            // latency is an await, state locks are short).
+            builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.AddServerHeader = false;

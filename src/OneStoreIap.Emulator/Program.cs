@@ -15,6 +15,12 @@ namespace OneStoreIap.Emulator.Host
     {
         public static async Task<int> Main(string[] args)
         {
+            // With Kestrel's inline scheduling (EmulatorWebHost), also complete socket operations on the thread that
+            // saw them, as Kestrel's documentation advises. Read once, before the first socket is made.
+            if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == null)
+            {
+                Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+            }
             EmulatorCommandLine options;
             try
             {
