@@ -43,8 +43,8 @@ $Market = 'MKT_ONE'
 $PageSize = 100
 $LookupCount = [Math]::Max(20, [int][Math]::Ceiling(10000 * $Scale))
 $VoidedCount = [Math]::Max(300, [int][Math]::Ceiling(100000 * $Scale))
-# Warm-up before each timed run, not timed: these rows again and again for at least $WarmupMs, so that the JIT has
-# tiered up in every process (a fresh RawClient would otherwise run much of its timed part in unoptimised code).
+# Warm-up before each timed run, not timed: these rows again and again for at least $WarmupMs and until the JIT has
+# settled (Invoke-WarmUp), in every process (a fresh process would otherwise run much of its timed part in unoptimised code).
 $LookupWarmup = [Math]::Min($LookupCount, [Math]::Max(50, [Math]::Min(200, [int][Math]::Ceiling($LookupCount * 0.05))))
 $WarmupMs = 2000
 $ChildTimeout = [TimeSpan]::FromMinutes(10)
@@ -208,11 +208,30 @@ function Invoke-ModuleLookup([object[]] $Rows, [int] $ThrottleLimit) {
     [pscustomobject]@{ Count = @($out).Count; Errors = $lookupErrors.Count; Sample = @($out)[0] }
 }
 
+function Invoke-WarmUp {
+    <#
+        The warm-up rule for every contender (RawClient's WarmUp is the same): run -Round for at least $WarmupMs, then
+        until half a second passes in which the JIT compiles fewer than 10 methods, or 20 s in all. PowerShell keeps
+        promoting methods to optimised code for many seconds after it starts; timing it earlier measures the JIT.
+    #>
+    param([scriptblock] $Round)
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $windowStart = 0
+    $methodsAtWindow = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
+    while ($clock.ElapsedMilliseconds -lt 20000) {
+        $null = & $Round
+        if ($clock.ElapsedMilliseconds - $windowStart -lt 500) { continue }
+        $compiled = [System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $methodsAtWindow
+        if ($clock.ElapsedMilliseconds -ge $WarmupMs -and $compiled -lt 10) { return }
+        $windowStart = $clock.ElapsedMilliseconds
+        $methodsAtWindow = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
+    }
+}
+
 function Measure-PowerShellLookup {
     # Warm-up, then one timed run in this process; CPU and emulator counters around the timed part only.
     param([string] $Name, [int] $Concurrency, [scriptblock] $Run)
-    $warmupClock = [System.Diagnostics.Stopwatch]::StartNew()
-    do { $null = & $Run $WarmupRows } while ($warmupClock.ElapsedMilliseconds -lt $WarmupMs)
+    Invoke-WarmUp { & $Run $WarmupRows }
     $null = Invoke-Control 'counters/reset' -Method Post
     $emulatorCpu = Get-EmulatorCpuMs
     $self = [System.Diagnostics.Process]::GetCurrentProcess()
@@ -417,7 +436,7 @@ try {
                 $pagingRuns.Add([pscustomobject][ordered]@{
                         key = 'module'; round = $round + 1; count = [long]$json.count; pages = [int]$json.pages
                         firstObjectMs = [Math]::Round($json.firstObjectMs, 1); elapsedMs = [Math]::Round($json.elapsedMs, 1)
-                        cpuMs = [Math]::Round($json.cpuMs, 1); warmupPasses = [int]$json.warmupPasses
+                        cpuMs = [Math]::Round($json.cpuMs, 1); warmupPasses = [int]$json.warmupPasses; jitDuringTimedPass = [int]$json.jitDuringTimedPass
                         firstPassMs = [Math]::Round($json.firstPassMs, 1); floorMs = [Math]::Round($json.floorMs, 1)
                         moduleOnlyMs = [Math]::Round($json.moduleOnlyMs, 1)
                         pagesAtFirstObject = [int]$json.pagesAtFirstObject; pagesAfterFirstOnly = [int]$json.pagesAfterFirstOnly

@@ -8,8 +8,8 @@
        counters (how many voided pages were asked for by then); Select-Object -First 1 then stops paging.
     3. First full pass of Get-OneStoreVoidedPurchase | Measure-Object: the memory figures (GC heap after a full
        collection before and after; the caller samples working set and private bytes between startTicks and endTicks).
-    4. More full passes for at least -WarmupMs after the first (the first runs mostly unoptimised code), then the
-       timed pass.
+    4. More full passes for at least -WarmupMs after the first and until the JIT has settled (the first runs mostly
+       unoptimised code, and PowerShell keeps optimising for seconds), then the timed pass.
     5. Where the time goes: the module with no command after it ($null = ...), and the PowerShell floor: the same
        number of distinct objects of the module's output type through Measure-Object, without the module or HTTP.
     Writes one JSON object as the last line of stdout.
@@ -83,13 +83,22 @@ $gen0 = [GC]::CollectionCount(0) - $gen0Before; $gen2 = [GC]::CollectionCount(2)
 $gcAfter = [GC]::GetTotalMemory($true)
 $pages = Get-VoidedPageCount
 
-# Warm passes, then the timed one.
+# Warm passes, then the timed one: the same rule as Invoke-Bench.ps1's Invoke-WarmUp and RawClient's WarmUp (at least
+# -WarmupMs, then until half a second passes in which the JIT compiles fewer than 10 methods, or 20 s in all).
 $warmupPasses = 1
 $warmupClock.Restart()
-do {
+$windowStart = 0
+$methodsAtWindow = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
+while ($warmupClock.ElapsedMilliseconds -lt 20000) {
     $null = Get-OneStoreVoidedPurchase -PageSize $PageSize | Measure-Object
     $warmupPasses++
-} while ($warmupClock.ElapsedMilliseconds -lt $WarmupMs)
+    if ($warmupClock.ElapsedMilliseconds - $windowStart -lt 500) { continue }
+    $compiled = [System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $methodsAtWindow
+    if ($warmupClock.ElapsedMilliseconds -ge $WarmupMs -and $compiled -lt 10) { break }
+    $windowStart = $warmupClock.ElapsedMilliseconds
+    $methodsAtWindow = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
+}
+$jitBefore = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
 $self.Refresh()
 $cpuBefore = $self.TotalProcessorTime
 $stopwatch.Restart()
@@ -98,6 +107,7 @@ $stopwatch.Stop()
 $self.Refresh()
 $cpuAfter = $self.TotalProcessorTime
 $elapsedMs = $stopwatch.Elapsed.TotalMilliseconds
+$jitDuringTimedPass = [System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $jitBefore
 if ($measure.Count -ne $firstPassCount) { throw "The passes listed $firstPassCount and $($measure.Count) voided purchases." }
 
 # The module alone, its objects going nowhere.
@@ -123,6 +133,7 @@ $floorMs = $stopwatch.Elapsed.TotalMilliseconds
     elapsedMs            = $elapsedMs
     cpuMs                = ($cpuAfter - $cpuBefore).TotalMilliseconds
     warmupPasses         = $warmupPasses
+    jitDuringTimedPass   = $jitDuringTimedPass
     firstPassMs          = $firstPassMs
     floorMs              = $floorMs
     moduleOnlyMs         = $moduleOnlyMs

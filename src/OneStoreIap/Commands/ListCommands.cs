@@ -50,6 +50,7 @@ namespace OneStoreIap.Commands
             // Cancelled when this command ends early (Select-Object -First, an error, Ctrl+C) with a page still in flight.
             var listing = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
             var pages = new PageQueue<Batch>(PagesAhead);
+            using CancellationTokenRegistration stopping = CancellationToken.Register(pages.Interrupt);
             var firstWritten = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             listing.Token.Register(() => firstWritten.TrySetCanceled());
             var query = new PurchaseListQuery { StartTimeMillis = start, EndTimeMillis = end, MaxResults = maxResults };
@@ -65,11 +66,14 @@ namespace OneStoreIap.Commands
             {
                 while (true)
                 {
-                    Task ready = pages.WaitAsync(listing.Token);
-                    WaitFor(ready);
-                    if (ready.IsCanceled) throw new PipelineStoppedException();
-                    Batch batch = pages.Take();
-                    if (batch.Failure != null)
+                    Batch? batch;
+                    while (!pages.TryTake(250, out batch))
+                    {
+                        if (CancellationToken.IsCancellationRequested) throw new PipelineStoppedException();
+                        FlushRequestLog();
+                    }
+                    FlushRequestLog();
+                    if (batch!.Failure != null)
                     {
                         key = batch.Key;
                         throw batch.Failure;

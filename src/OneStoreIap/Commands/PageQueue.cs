@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -6,12 +6,13 @@ namespace OneStoreIap.Commands
 {
     /// <summary>
     /// The hand-off between a list cmdlet's page fetcher (a thread-pool task) and its pipeline thread. The fetcher
-    /// reserves room before it asks for a page, so no more than the capacity is ever fetched and not yet taken.
+    /// reserves room before it asks for a page, so no more than the capacity is ever fetched and not yet taken. The
+    /// pipeline thread blocks on a monitor, woken directly by the fetcher (no thread-pool hop per page).
     /// </summary>
     internal sealed class PageQueue<T> where T : class
     {
-        private readonly ConcurrentQueue<T> _items = new ConcurrentQueue<T>();
-        private readonly SemaphoreSlim _ready = new SemaphoreSlim(0);
+        private readonly object _gate = new object();
+        private readonly Queue<T> _items = new Queue<T>();
         private readonly SemaphoreSlim _room;
 
         public PageQueue(int capacity) => _room = new SemaphoreSlim(capacity);
@@ -22,19 +23,34 @@ namespace OneStoreIap.Commands
         /// <summary>Fetcher: hands over a page (or the end, or a failure: those need no room).</summary>
         public void Add(T item)
         {
-            _items.Enqueue(item);
-            _ready.Release();
+            lock (_gate)
+            {
+                _items.Enqueue(item);
+                Monitor.Pulse(_gate);
+            }
         }
 
-        /// <summary>Pipeline thread: completes when an item can be taken.</summary>
-        public Task WaitAsync(CancellationToken cancellationToken) => _ready.WaitAsync(cancellationToken);
-
-        /// <summary>Pipeline thread: takes the next item, once <see cref="WaitAsync"/> has completed, and frees its room.</summary>
-        public T Take()
+        /// <summary>Pipeline thread: takes the next item, waiting up to <paramref name="millisecondsTimeout"/>; frees its room.</summary>
+        public bool TryTake(int millisecondsTimeout, out T? item)
         {
-            _items.TryDequeue(out T? item);
+            lock (_gate)
+            {
+                if (_items.Count == 0) Monitor.Wait(_gate, millisecondsTimeout);
+                if (_items.Count == 0)
+                {
+                    item = null;
+                    return false;
+                }
+                item = _items.Dequeue();
+            }
             _room.Release();
-            return item!;
+            return true;
+        }
+
+        /// <summary>Wakes a waiting <see cref="TryTake"/> (Ctrl+C), which then returns false unless an item is there.</summary>
+        public void Interrupt()
+        {
+            lock (_gate) Monitor.PulseAll(_gate);
         }
     }
 }

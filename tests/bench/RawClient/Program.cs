@@ -13,6 +13,7 @@ using System.IO;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Runtime;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -89,19 +90,17 @@ internal static class Program
             uris[i] = prefix + Uri.EscapeDataString(items[i].ProductId) + "/" + Uri.EscapeDataString(items[i].PurchaseToken);
         }
 
-        // Warm-up, not timed: the first rows, again and again until --warmup-ms has passed, so that the JIT has
-        // tiered up (a fresh process otherwise runs much of the timed part in unoptimised code) and connections are open.
+        // Warm-up, not timed: the first rows, again and again for at least --warmup-ms and until the JIT has settled
+        // (WarmUp), so that the timed part runs the same steady-state code in every contender.
         var warmup = Math.Min(options.Warmup, uris.Length);
         var warmupRequests = 0;
         if (warmup > 0)
         {
-            var warmupClock = Stopwatch.StartNew();
-            do
+            await WarmUp(async () =>
             {
                 await RunLookupsAsync(client, uris.AsMemory(0, warmup), options.Concurrency);
                 warmupRequests += warmup;
-            }
-            while (warmupClock.ElapsedMilliseconds < options.WarmupMs);
+            }, options.WarmupMs);
         }
 
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -191,12 +190,11 @@ internal static class Program
         var firstPassMs = firstPass.Elapsed.TotalMilliseconds;
 
         var warmupPasses = 1;
-        var warmupClock = Stopwatch.StartNew();
-        while (warmupClock.ElapsedMilliseconds < options.WarmupMs)
+        await WarmUp(async () =>
         {
             await PageAsync(client, basePath, int.MaxValue, null);
             warmupPasses++;
-        }
+        }, options.WarmupMs);
 
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
@@ -257,6 +255,35 @@ internal static class Program
         }
         while (continuationKey is not null && pages < maxPages);
         return (count, pages);
+    }
+
+    /// <summary>
+    /// The benchmark's warm-up rule, the same as tests/bench/Invoke-Bench.ps1's Invoke-WarmUp: run rounds for at least
+    /// <paramref name="minimumMs"/>, then until half a second passes in which the JIT compiles fewer than 10 methods
+    /// (tiering has settled), or 20 s in all.
+    /// </summary>
+    private static async Task WarmUp(Func<Task> round, int minimumMs)
+    {
+        var clock = Stopwatch.StartNew();
+        var windowStart = clock.ElapsedMilliseconds;
+        var methodsAtWindow = JitInfo.GetCompiledMethodCount();
+        while (clock.ElapsedMilliseconds < 20000)
+        {
+            await round();
+            if (clock.ElapsedMilliseconds - windowStart < 500)
+            {
+                continue;
+            }
+
+            var compiled = JitInfo.GetCompiledMethodCount() - methodsAtWindow;
+            if (clock.ElapsedMilliseconds >= minimumMs && compiled < 10)
+            {
+                return;
+            }
+
+            windowStart = clock.ElapsedMilliseconds;
+            methodsAtWindow = JitInfo.GetCompiledMethodCount();
+        }
     }
 
     private static List<(string ProductId, string PurchaseToken)> ReadItems(string path)
