@@ -104,6 +104,24 @@ namespace OneStoreIap.Engine
         public string? MarketCode { get; set; }
     }
 
+    /// <summary>A list page's reply, read but not yet parsed: the continuation key is known, the rows are not.</summary>
+    public sealed class PurchaseListReply
+    {
+        internal PurchaseListReply(byte[] body, object call, string? continuationKey)
+        {
+            Body = body;
+            Call = call;
+            ContinuationKey = continuationKey;
+        }
+
+        internal byte[] Body { get; }
+
+        internal object Call { get; }
+
+        /// <summary>The key for the next page; null or empty when this is the last page.</summary>
+        public string? ContinuationKey { get; }
+    }
+
     /// <summary>One page of a list (getVoidedPurchases, getUnconfirmedPurchases).</summary>
     public sealed class PurchaseListPage<T>
     {

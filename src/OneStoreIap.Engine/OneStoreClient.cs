@@ -468,26 +468,82 @@ namespace OneStoreIap.Engine
             return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
         }
 
-        /// <summary>getVoidedPurchases: one page. Callers stream: ask for the next page only once this one has begun to be used.</summary>
+        /// <summary>getVoidedPurchases: one page, read and parsed.</summary>
         public async Task<PurchaseListPage<VoidedPurchaseItem>> GetVoidedPurchasesPageAsync(PurchaseListQuery query,
-            Action<OneStoreRequestLog>? log = null, CancellationToken cancellationToken = default)
+            Action<OneStoreRequestLog>? log = null, CancellationToken cancellationToken = default) =>
+            ParseVoidedPurchasesPage(await FetchVoidedPurchasesPageAsync(query, log, cancellationToken).ConfigureAwait(false));
+
+        /// <summary>
+        /// getVoidedPurchases: one page, read but not parsed; its <see cref="PurchaseListReply.ContinuationKey"/> is
+        /// already known, so a streaming caller can ask for the next page while it parses this one
+        /// (<see cref="ParseVoidedPurchasesPage"/>).
+        /// </summary>
+        public Task<PurchaseListReply> FetchVoidedPurchasesPageAsync(PurchaseListQuery query,
+            Action<OneStoreRequestLog>? log = null, CancellationToken cancellationToken = default) =>
+            FetchListPageAsync("voided-purchases", query, log, cancellationToken);
+
+        /// <summary>The rows of a page from <see cref="FetchVoidedPurchasesPageAsync"/>.</summary>
+        public PurchaseListPage<VoidedPurchaseItem> ParseVoidedPurchasesPage(PurchaseListReply reply)
         {
-            var call = new CallState(HttpMethod.Get, ListPath("voided-purchases", query), log);
-            byte[] body = await SendAsync(call, cancellationToken).ConfigureAwait(false);
-            VoidedPage page = Deserialize(body, OneStoreJsonContext.Default.VoidedPage, call) ?? throw EmptyReply(call);
+            var call = (CallState)reply.Call;
+            VoidedPage page = Deserialize(reply.Body, OneStoreJsonContext.Default.VoidedPage, call) ?? throw EmptyReply(call);
             return new PurchaseListPage<VoidedPurchaseItem>(
                 Merge(page.VoidedPurchaseList, page.VoidedPurchaseListSpaced), page.ContinuationKey);
         }
 
-        /// <summary>getUnconfirmedPurchases: one page.</summary>
+        /// <summary>getUnconfirmedPurchases: one page, read and parsed.</summary>
         public async Task<PurchaseListPage<UnconfirmedPurchaseItem>> GetUnconfirmedPurchasesPageAsync(PurchaseListQuery query,
-            Action<OneStoreRequestLog>? log = null, CancellationToken cancellationToken = default)
+            Action<OneStoreRequestLog>? log = null, CancellationToken cancellationToken = default) =>
+            ParseUnconfirmedPurchasesPage(await FetchUnconfirmedPurchasesPageAsync(query, log, cancellationToken).ConfigureAwait(false));
+
+        /// <summary>getUnconfirmedPurchases: one page, read but not parsed (see <see cref="FetchVoidedPurchasesPageAsync"/>).</summary>
+        public Task<PurchaseListReply> FetchUnconfirmedPurchasesPageAsync(PurchaseListQuery query,
+            Action<OneStoreRequestLog>? log = null, CancellationToken cancellationToken = default) =>
+            FetchListPageAsync("unconfirmed-purchases", query, log, cancellationToken);
+
+        /// <summary>The rows of a page from <see cref="FetchUnconfirmedPurchasesPageAsync"/>.</summary>
+        public PurchaseListPage<UnconfirmedPurchaseItem> ParseUnconfirmedPurchasesPage(PurchaseListReply reply)
         {
-            var call = new CallState(HttpMethod.Get, ListPath("unconfirmed-purchases", query), log);
-            byte[] body = await SendAsync(call, cancellationToken).ConfigureAwait(false);
-            UnconfirmedPage page = Deserialize(body, OneStoreJsonContext.Default.UnconfirmedPage, call) ?? throw EmptyReply(call);
+            var call = (CallState)reply.Call;
+            UnconfirmedPage page = Deserialize(reply.Body, OneStoreJsonContext.Default.UnconfirmedPage, call) ?? throw EmptyReply(call);
             return new PurchaseListPage<UnconfirmedPurchaseItem>(
                 Merge(page.UnconfirmedPurchaseList, page.UnconfirmedPurchaseListSpaced), page.ContinuationKey);
+        }
+
+        private async Task<PurchaseListReply> FetchListPageAsync(string list, PurchaseListQuery query,
+            Action<OneStoreRequestLog>? log, CancellationToken cancellationToken)
+        {
+            var call = new CallState(HttpMethod.Get, ListPath(list, query), log);
+            byte[] body = await SendAsync(call, cancellationToken).ConfigureAwait(false);
+            if (body.Length == 0) throw EmptyReply(call);
+            return new PurchaseListReply(body, call, ScanContinuationKey(body));
+        }
+
+        /// <summary>
+        /// The top-level continuationKey of a list page, found without reading the rows into objects. It is matched
+        /// as the page's parser matches it (any letter case; the last one wins). Not a JSON object, or malformed: null
+        /// here, and the parser reports it.
+        /// </summary>
+        internal static string? ScanContinuationKey(byte[] body)
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(body);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+                string? key = null;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    bool isKey = string.Equals(reader.GetString(), "continuationKey", StringComparison.OrdinalIgnoreCase);
+                    if (!reader.Read()) return null;
+                    if (isKey) key = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    reader.Skip();
+                }
+                return key;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
         }
 
         private static IReadOnlyList<T> Merge<T>(List<T?>? plain, List<T?>? spaced) where T : class

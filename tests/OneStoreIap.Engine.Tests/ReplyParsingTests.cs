@@ -126,6 +126,36 @@ namespace OneStoreIap.Engine.Tests
             Assert.Equal(1345878900000L, page.Items[1].VoidedTime);
         }
 
+        [Theory]
+        [InlineData("{\"continuationKey\":\"K1\",\"voidedPurchaseList\":[{\"purchaseId\":\"1\"}]}", "K1")]
+        [InlineData("{\"voidedPurchaseList\":[{\"purchaseId\":\"1\",\"continuationKey\":\"inner\"}],\"continuationKey\":\"K2\"}", "K2")]
+        [InlineData("{\"ContinuationKey\":\"K3\"}", "K3")]
+        [InlineData("{\"continuationKey\":\"a\",\"continuationKey\":\"K4\"}", "K4")]
+        [InlineData("{\"continuation\\u004bey\":\"K5\"}", "K5")]
+        [InlineData("{\"continuationKey\":null,\"voidedPurchaseList\":[]}", null)]
+        [InlineData("{\"continuationKey\":{\"x\":\"y\"}}", null)]
+        [InlineData("{\"voidedPurchaseList\":[]}", null)]
+        [InlineData("[\"continuationKey\"]", null)]
+        [InlineData("{\"continuationKey\":\"K6\",", null)]
+        [InlineData("not json", null)]
+        public void TheContinuationKeyIsFoundWithoutParsingTheRowsAsTheParserWouldFindIt(string json, string? expected)
+        {
+            Assert.Equal(expected, OneStoreClient.ScanContinuationKey(System.Text.Encoding.UTF8.GetBytes(json)));
+        }
+
+        [Fact]
+        public async Task AFetchedPageKnowsItsKeyBeforeItsRowsAreParsed()
+        {
+            using var client = ClientReplying("{\"continuationKey\":\"next\",\"voidedPurchaseList\":[{\"purchaseId\":\"1\",\"purchaseToken\":\"T\"}]}", out _);
+
+            PurchaseListReply reply = await client.FetchVoidedPurchasesPageAsync(new PurchaseListQuery());
+            Assert.Equal("next", reply.ContinuationKey);
+            var page = client.ParseVoidedPurchasesPage(reply);
+
+            Assert.Equal("next", page.ContinuationKey);
+            Assert.Equal("T", Assert.Single(page.Items).PurchaseToken);
+        }
+
         [Fact]
         public async Task VoidedListUnderTheTablesKeyAndNoContinuationKey()
         {

@@ -29,8 +29,11 @@ namespace OneStoreIap.Commands
 
         internal abstract string ActivityName { get; }
 
-        /// <summary>Fetches one page.</summary>
-        internal abstract Task<PurchaseListPage<TItem>> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken);
+        /// <summary>Fetches one page, its continuation key read but its rows not yet parsed.</summary>
+        internal abstract Task<PurchaseListReply> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken);
+
+        /// <summary>Parses the rows of a fetched page.</summary>
+        internal abstract PurchaseListPage<TItem> ParsePage(OneStoreClient client, PurchaseListReply reply);
 
         /// <summary>Turns one row into the cmdlet's output object.</summary>
         internal abstract object ToOutput(TItem item, OneStoreClient client);
@@ -129,37 +132,60 @@ namespace OneStoreIap.Commands
         /// </summary>
         private async Task ProduceAsync(OneStoreClient client, PurchaseListQuery query, PageQueue<Batch> pages, Task firstWritten, CancellationToken cancellationToken)
         {
-            string? key = null;
+            Task<PurchaseListReply> Fetch(string? continuationKey) => FetchPageAsync(client, new PurchaseListQuery
+            {
+                StartTimeMillis = query.StartTimeMillis,
+                EndTimeMillis = query.EndTimeMillis,
+                MaxResults = query.MaxResults,
+                ContinuationKey = continuationKey,
+            }, cancellationToken);
+
+            string? key = null;            // the key the page in hand was asked for with
+            string? nextKey = null;        // the key the page in flight was asked for with
+            string? failingKey = null;     // the key of the page that an error below would be about
+            Task<PurchaseListReply>? next = null;
             bool waitForFirstObject = true;
             try
             {
-                while (true)
+                await pages.ReserveAsync(cancellationToken).ConfigureAwait(false);
+                next = Fetch(null);
+                while (next != null)
                 {
-                    await pages.ReserveAsync(cancellationToken).ConfigureAwait(false);
-                    PurchaseListPage<TItem> page = await FetchPageAsync(client, new PurchaseListQuery
+                    failingKey = nextKey;
+                    PurchaseListReply reply = await next.ConfigureAwait(false);
+                    next = null;
+                    key = nextKey;
+                    string? following = reply.ContinuationKey;
+                    string? repeated = null;
+                    if (!string.IsNullOrEmpty(following) && following == key)
                     {
-                        StartTimeMillis = query.StartTimeMillis,
-                        EndTimeMillis = query.EndTimeMillis,
-                        MaxResults = query.MaxResults,
-                        ContinuationKey = key,
-                    }, cancellationToken).ConfigureAwait(false);
+                        repeated = following;
+                        following = null;
+                    }
+                    bool more = !string.IsNullOrEmpty(following);
+                    // From the second page on, the next page is asked for before this one is parsed: its round trip
+                    // overlaps the parsing.
+                    if (more && !waitForFirstObject)
+                    {
+                        await pages.ReserveAsync(cancellationToken).ConfigureAwait(false);
+                        nextKey = following;
+                        next = Fetch(following);
+                    }
+
+                    failingKey = key;
+                    PurchaseListPage<TItem> page = ParsePage(client, reply);
                     var items = new object[page.Items.Count];
                     for (int i = 0; i < items.Length; i++) items[i] = ToOutput(page.Items[i], client);
-
-                    string? next = page.ContinuationKey;
-                    string? repeated = null;
-                    if (!string.IsNullOrEmpty(next) && next == key)
-                    {
-                        repeated = next;
-                        next = null;
-                    }
                     pages.Add(new Batch(items, repeated, null, null));
-                    if (string.IsNullOrEmpty(next)) break;
-                    key = next;
-                    if (waitForFirstObject && items.Length > 0)
+
+                    if (more && next == null)
                     {
+                        // The first page: the second is not asked for before the first object has been written.
+                        if (items.Length > 0) await firstWritten.ConfigureAwait(false);
                         waitForFirstObject = false;
-                        await firstWritten.ConfigureAwait(false);
+                        await pages.ReserveAsync(cancellationToken).ConfigureAwait(false);
+                        nextKey = following;
+                        next = Fetch(following);
                     }
                 }
                 pages.Add(new Batch(null, null, null, null));
@@ -167,7 +193,9 @@ namespace OneStoreIap.Commands
             catch (Exception e)
             {
                 // When the command has ended (cancelled) nobody reads this; otherwise it ends the listing with this error.
-                pages.Add(new Batch(null, null, e, key));
+                // A page still in flight belongs to nobody now: observe its failure.
+                next?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                pages.Add(new Batch(null, null, e, failingKey));
             }
         }
 
@@ -196,8 +224,11 @@ namespace OneStoreIap.Commands
     {
         internal override string ActivityName => "Listing voided purchases";
 
-        internal override Task<PurchaseListPage<VoidedPurchaseItem>> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken) =>
-            client.GetVoidedPurchasesPageAsync(query, RequestLog, cancellationToken);
+        internal override Task<PurchaseListReply> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken) =>
+            client.FetchVoidedPurchasesPageAsync(query, RequestLog, cancellationToken);
+
+        internal override PurchaseListPage<VoidedPurchaseItem> ParsePage(OneStoreClient client, PurchaseListReply reply) =>
+            client.ParseVoidedPurchasesPage(reply);
 
         internal override object ToOutput(VoidedPurchaseItem item, OneStoreClient client) => OutputMapper.ToVoided(item, client);
     }
@@ -209,8 +240,11 @@ namespace OneStoreIap.Commands
     {
         internal override string ActivityName => "Listing unconfirmed purchases";
 
-        internal override Task<PurchaseListPage<UnconfirmedPurchaseItem>> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken) =>
-            client.GetUnconfirmedPurchasesPageAsync(query, RequestLog, cancellationToken);
+        internal override Task<PurchaseListReply> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken) =>
+            client.FetchUnconfirmedPurchasesPageAsync(query, RequestLog, cancellationToken);
+
+        internal override PurchaseListPage<UnconfirmedPurchaseItem> ParsePage(OneStoreClient client, PurchaseListReply reply) =>
+            client.ParseUnconfirmedPurchasesPage(reply);
 
         internal override object ToOutput(UnconfirmedPurchaseItem item, OneStoreClient client) => OutputMapper.ToUnconfirmed(item, client);
     }
