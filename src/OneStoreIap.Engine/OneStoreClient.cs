@@ -483,13 +483,8 @@ namespace OneStoreIap.Engine
             FetchListPageAsync("voided-purchases", query, log, cancellationToken);
 
         /// <summary>The rows of a page from <see cref="FetchVoidedPurchasesPageAsync"/>.</summary>
-        public PurchaseListPage<VoidedPurchaseItem> ParseVoidedPurchasesPage(PurchaseListReply reply)
-        {
-            var call = (CallState)reply.Call;
-            VoidedPage page = Deserialize(reply.Body, OneStoreJsonContext.Default.VoidedPage, call) ?? throw EmptyReply(call);
-            return new PurchaseListPage<VoidedPurchaseItem>(
-                Merge(page.VoidedPurchaseList, page.VoidedPurchaseListSpaced), page.ContinuationKey);
-        }
+        public PurchaseListPage<VoidedPurchaseItem> ParseVoidedPurchasesPage(PurchaseListReply reply) =>
+            ParseListPage(reply, OneStoreJsonContext.Default.VoidedPage, p => (p.VoidedPurchaseList, p.VoidedPurchaseListSpaced, p.ContinuationKey));
 
         /// <summary>getUnconfirmedPurchases: one page, read and parsed.</summary>
         public async Task<PurchaseListPage<UnconfirmedPurchaseItem>> GetUnconfirmedPurchasesPageAsync(PurchaseListQuery query,
@@ -502,12 +497,17 @@ namespace OneStoreIap.Engine
             FetchListPageAsync("unconfirmed-purchases", query, log, cancellationToken);
 
         /// <summary>The rows of a page from <see cref="FetchUnconfirmedPurchasesPageAsync"/>.</summary>
-        public PurchaseListPage<UnconfirmedPurchaseItem> ParseUnconfirmedPurchasesPage(PurchaseListReply reply)
+        public PurchaseListPage<UnconfirmedPurchaseItem> ParseUnconfirmedPurchasesPage(PurchaseListReply reply) =>
+            ParseListPage(reply, OneStoreJsonContext.Default.UnconfirmedPage, p => (p.UnconfirmedPurchaseList, p.UnconfirmedPurchaseListSpaced, p.ContinuationKey));
+
+        /// <summary>A list page's rows: under the tables' key and under the examples' key with a trailing space, merged.</summary>
+        private static PurchaseListPage<TItem> ParseListPage<TPage, TItem>(PurchaseListReply reply, JsonTypeInfo<TPage> typeInfo,
+            Func<TPage, (List<TItem?>? Plain, List<TItem?>? Spaced, string? Key)> parts) where TPage : class where TItem : class
         {
             var call = (CallState)reply.Call;
-            UnconfirmedPage page = Deserialize(reply.Body, OneStoreJsonContext.Default.UnconfirmedPage, call) ?? throw EmptyReply(call);
-            return new PurchaseListPage<UnconfirmedPurchaseItem>(
-                Merge(page.UnconfirmedPurchaseList, page.UnconfirmedPurchaseListSpaced), page.ContinuationKey);
+            TPage page = Deserialize(reply.Body, typeInfo, call) ?? throw EmptyReply(call);
+            var (plain, spaced, key) = parts(page);
+            return new PurchaseListPage<TItem>(Merge(plain, spaced), key);
         }
 
         private async Task<PurchaseListReply> FetchListPageAsync(string list, PurchaseListQuery query,
