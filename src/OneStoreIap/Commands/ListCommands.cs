@@ -12,7 +12,7 @@ namespace OneStoreIap.Commands
     /// pages are fetched (and turned into output objects) off the pipeline thread while the current page's objects go
     /// down the pipeline, at most <see cref="PagesAhead"/> pages ahead, so memory stays flat however long the list.
     /// </summary>
-    public abstract class OneStoreListCmdletBase<TItem> : OneStoreConnectedCmdletBase
+    public abstract class OneStoreListCmdletBase : OneStoreConnectedCmdletBase
     {
         /// <summary>The start of the window (sent as epoch milliseconds). Alone, the server sets the end one month later.</summary>
         [Parameter]
@@ -32,11 +32,16 @@ namespace OneStoreIap.Commands
         /// <summary>Fetches one page, its continuation key read but its rows not yet parsed.</summary>
         internal abstract Task<PurchaseListReply> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken);
 
-        /// <summary>Parses the rows of a fetched page.</summary>
-        internal abstract PurchaseListPage<TItem> ParsePage(OneStoreClient client, PurchaseListReply reply);
+        /// <summary>Parses the rows of a fetched page into the cmdlet's output objects (see <see cref="ToOutputs{TItem}"/>).</summary>
+        internal abstract object[] ParsePage(OneStoreClient client, PurchaseListReply reply);
 
-        /// <summary>Turns one row into the cmdlet's output object.</summary>
-        internal abstract object ToOutput(TItem item, OneStoreClient client);
+        /// <summary>Turns one page's rows into output objects.</summary>
+        internal static object[] ToOutputs<TItem>(PurchaseListPage<TItem> page, OneStoreClient client, Func<TItem, OneStoreClient, object> map)
+        {
+            var items = new object[page.Items.Count];
+            for (int i = 0; i < items.Length; i++) items[i] = map(page.Items[i], client);
+            return items;
+        }
 
         protected override void ProcessRecord()
         {
@@ -173,9 +178,7 @@ namespace OneStoreIap.Commands
                     }
 
                     failingKey = key;
-                    PurchaseListPage<TItem> page = ParsePage(client, reply);
-                    var items = new object[page.Items.Count];
-                    for (int i = 0; i < items.Length; i++) items[i] = ToOutput(page.Items[i], client);
+                    object[] items = ParsePage(client, reply);
                     pages.Add(new Batch(items, repeated, null, null));
 
                     if (more && next == null)
@@ -220,32 +223,28 @@ namespace OneStoreIap.Commands
     /// <summary>Get-OneStoreVoidedPurchase: getVoidedPurchases, every page.</summary>
     [Cmdlet(VerbsCommon.Get, "OneStoreVoidedPurchase")]
     [OutputType(typeof(VoidedPurchase))]
-    public sealed class GetOneStoreVoidedPurchaseCommand : OneStoreListCmdletBase<VoidedPurchaseItem>
+    public sealed class GetOneStoreVoidedPurchaseCommand : OneStoreListCmdletBase
     {
         internal override string ActivityName => "Listing voided purchases";
 
         internal override Task<PurchaseListReply> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken) =>
             client.FetchVoidedPurchasesPageAsync(query, RequestLog, cancellationToken);
 
-        internal override PurchaseListPage<VoidedPurchaseItem> ParsePage(OneStoreClient client, PurchaseListReply reply) =>
-            client.ParseVoidedPurchasesPage(reply);
-
-        internal override object ToOutput(VoidedPurchaseItem item, OneStoreClient client) => OutputMapper.ToVoided(item, client);
+        internal override object[] ParsePage(OneStoreClient client, PurchaseListReply reply) =>
+            ToOutputs(client.ParseVoidedPurchasesPage(reply), client, OutputMapper.ToVoided);
     }
 
     /// <summary>Get-OneStoreUnconfirmedPurchase: getUnconfirmedPurchases, every page.</summary>
     [Cmdlet(VerbsCommon.Get, "OneStoreUnconfirmedPurchase")]
     [OutputType(typeof(UnconfirmedPurchase))]
-    public sealed class GetOneStoreUnconfirmedPurchaseCommand : OneStoreListCmdletBase<UnconfirmedPurchaseItem>
+    public sealed class GetOneStoreUnconfirmedPurchaseCommand : OneStoreListCmdletBase
     {
         internal override string ActivityName => "Listing unconfirmed purchases";
 
         internal override Task<PurchaseListReply> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken) =>
             client.FetchUnconfirmedPurchasesPageAsync(query, RequestLog, cancellationToken);
 
-        internal override PurchaseListPage<UnconfirmedPurchaseItem> ParsePage(OneStoreClient client, PurchaseListReply reply) =>
-            client.ParseUnconfirmedPurchasesPage(reply);
-
-        internal override object ToOutput(UnconfirmedPurchaseItem item, OneStoreClient client) => OutputMapper.ToUnconfirmed(item, client);
+        internal override object[] ParsePage(OneStoreClient client, PurchaseListReply reply) =>
+            ToOutputs(client.ParseUnconfirmedPurchasesPage(reply), client, OutputMapper.ToUnconfirmed);
     }
 }
