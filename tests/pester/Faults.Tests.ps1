@@ -293,6 +293,20 @@ Describe 'Token expiry mid-run' {
         $script:shortEmu = Start-TestEmulator -TokenLifetime 2
         $script:shortApp = New-TestApp -Emulator $shortEmu -Markets MKT_ONE
         $script:shortItems = @(New-BulkPurchase -Emulator $shortEmu -App $shortApp -ProductId 'expiry_look' -Count 100 -Acknowledged)
+
+        # Looks up the items again and again for -Seconds (at most 20,000 lookups), each pass returning every item.
+        function Invoke-LookupRun($Connection, [double] $Seconds) {
+            $errs = [System.Collections.Generic.List[object]]::new()
+            $calls = 0
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            while ($watch.Elapsed.TotalSeconds -lt $Seconds -and $calls -lt 20000) {
+                $out = @($shortItems | Get-OneStorePurchase -Connection $Connection -ErrorAction SilentlyContinue -ErrorVariable +errs)
+                $out.Count | Should -Be $shortItems.Count
+                $calls += $shortItems.Count
+            }
+            $watch.Stop()
+            [pscustomobject]@{ Errors = $errs; Calls = $calls; Seconds = $watch.Elapsed.TotalSeconds }
+        }
     }
 
     AfterAll {
@@ -305,17 +319,9 @@ Describe 'Token expiry mid-run' {
         $null = Add-EmulatorFault -Emulator $shortEmu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 20 }
         Reset-EmulatorCounter -Emulator $shortEmu
 
-        $errs = [System.Collections.Generic.List[object]]::new()
-        $calls = 0
-        $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        while ($watch.Elapsed.TotalSeconds -lt 9 -and $calls -lt 20000) {
-            $out = @($shortItems | Get-OneStorePurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable +errs)
-            $out.Count | Should -Be $shortItems.Count
-            $calls += $shortItems.Count
-        }
-        $watch.Stop()
+        $run = Invoke-LookupRun $conn 9
+        $errs = $run.Errors; $calls = $run.Calls; $seconds = $run.Seconds
         $counters = Get-EmulatorCounter -Emulator $shortEmu
-        $seconds = $watch.Elapsed.TotalSeconds
         Write-Host ("    token expiry: {0} lookups in {1:0.0} s with 2-s tokens: {2} token requests (run time / renewal period = {3:0.0})" -f `
                 $calls, $seconds, $counters.tokenRequests, ($seconds / 1.5))
 
@@ -340,19 +346,12 @@ Describe 'Token expiry mid-run' {
         }
         Reset-EmulatorCounter -Emulator $shortEmu
 
-        $errs = [System.Collections.Generic.List[object]]::new()
-        $calls = 0
-        $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        while ($watch.Elapsed.TotalSeconds -lt 7 -and $calls -lt 20000) {
-            $out = @($shortItems | Get-OneStorePurchase -Connection $conn -ErrorAction SilentlyContinue -ErrorVariable +errs)
-            $out.Count | Should -Be $shortItems.Count
-            $calls += $shortItems.Count
-        }
-        $watch.Stop()
+        $run = Invoke-LookupRun $conn 7
+        $errs = $run.Errors; $calls = $run.Calls
         $counters = Get-EmulatorCounter -Emulator $shortEmu
         Clear-EmulatorFault -Emulator $shortEmu
         Write-Host ("    token expiry under faults: {0} lookups in {1:0.0} s: {2} token requests, {3} answered 503, {4} dropped" -f `
-                $calls, $watch.Elapsed.TotalSeconds, $counters.tokenRequests, $counters.faultReplies, $counters.connectionsDropped)
+                $calls, $run.Seconds, $counters.tokenRequests, $counters.faultReplies, $counters.connectionsDropped)
 
         $errs | Select-Object -First 5 | ForEach-Object { Write-Host "    error: $($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
         $errs.Count | Should -Be 0
