@@ -57,6 +57,8 @@ $FirstLookupError = $null
 
 #region helpers
 
+. (Join-Path $PSScriptRoot 'WarmUp.ps1')
+
 function Write-Step([string] $Message) { Write-Host "== $Message" -ForegroundColor Cyan }
 
 function Get-Median([double[]] $Values) {
@@ -209,30 +211,10 @@ function Invoke-ModuleLookup([object[]] $Rows, [int] $ThrottleLimit) {
     [pscustomobject]@{ Count = @($out).Count; Errors = $lookupErrors.Count; Sample = @($out)[0] }
 }
 
-function Invoke-WarmUp {
-    <#
-        The warm-up rule for every contender (RawClient's WarmUp is the same): run -Round for at least $WarmupMs, then
-        until half a second passes in which the JIT compiles fewer than 10 methods, or 20 s in all. PowerShell keeps
-        promoting methods to optimised code for many seconds after it starts; timing it earlier measures the JIT.
-    #>
-    param([scriptblock] $Round)
-    $clock = [System.Diagnostics.Stopwatch]::StartNew()
-    $windowStart = 0
-    $methodsAtWindow = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
-    while ($clock.ElapsedMilliseconds -lt 20000) {
-        $null = & $Round
-        if ($clock.ElapsedMilliseconds - $windowStart -lt 500) { continue }
-        $compiled = [System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $methodsAtWindow
-        if ($clock.ElapsedMilliseconds -ge $WarmupMs -and $compiled -lt 10) { return }
-        $windowStart = $clock.ElapsedMilliseconds
-        $methodsAtWindow = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
-    }
-}
-
 function Measure-PowerShellLookup {
     # Warm-up, then one timed run in this process; CPU and emulator counters around the timed part only.
     param([string] $Name, [int] $Concurrency, [scriptblock] $Run)
-    Invoke-WarmUp { & $Run $WarmupRows }
+    Invoke-WarmUp -MinimumMs $WarmupMs -Round { & $Run $WarmupRows }
     $null = Invoke-Control 'counters/reset' -Method Post
     $emulatorCpu = Get-EmulatorCpuMs
     $self = [System.Diagnostics.Process]::GetCurrentProcess()

@@ -64,7 +64,6 @@ $workingSetBefore = $self.WorkingSet64
 $privateBefore = $self.PrivateMemorySize64
 $gen0Before = [GC]::CollectionCount(0); $gen2Before = [GC]::CollectionCount(2)
 $null = Invoke-RestMethod -Method Post "$BaseUri/_emulator/counters/reset"
-$warmupClock = [System.Diagnostics.Stopwatch]::StartNew()
 $startTicks = [DateTime]::UtcNow.Ticks
 
 $stopwatch.Restart()
@@ -83,20 +82,12 @@ $gen0 = [GC]::CollectionCount(0) - $gen0Before; $gen2 = [GC]::CollectionCount(2)
 $gcAfter = [GC]::GetTotalMemory($true)
 $pages = Get-VoidedPageCount
 
-# Warm passes, then the timed one: the same rule as Invoke-Bench.ps1's Invoke-WarmUp and RawClient's WarmUp (at least
-# -WarmupMs, then until half a second passes in which the JIT compiles fewer than 10 methods, or 20 s in all).
-$warmupPasses = 1
-$warmupClock.Restart()
-$windowStart = 0
-$methodsAtWindow = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
-while ($warmupClock.ElapsedMilliseconds -lt 20000) {
+# Warm passes, then the timed one, under the benchmark's warm-up rule (WarmUp.ps1).
+. (Join-Path $PSScriptRoot 'WarmUp.ps1')
+$script:warmupPasses = 1
+Invoke-WarmUp -MinimumMs $WarmupMs -Round {
     $null = Get-OneStoreVoidedPurchase -PageSize $PageSize | Measure-Object
-    $warmupPasses++
-    if ($warmupClock.ElapsedMilliseconds - $windowStart -lt 500) { continue }
-    $compiled = [System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $methodsAtWindow
-    if ($warmupClock.ElapsedMilliseconds -ge $WarmupMs -and $compiled -lt 10) { break }
-    $windowStart = $warmupClock.ElapsedMilliseconds
-    $methodsAtWindow = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
+    $script:warmupPasses++
 }
 $jitBefore = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
 $self.Refresh()

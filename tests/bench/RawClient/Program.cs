@@ -258,7 +258,7 @@ internal static class Program
     }
 
     /// <summary>
-    /// The benchmark's warm-up rule, the same as tests/bench/Invoke-Bench.ps1's Invoke-WarmUp: run rounds for at least
+    /// The benchmark's warm-up rule, the same as tests/bench/WarmUp.ps1's Invoke-WarmUp: run rounds for at least
     /// <paramref name="minimumMs"/>, then until half a second passes in which the JIT compiles fewer than 10 methods
     /// (tiering has settled), or 20 s in all.
     /// </summary>
