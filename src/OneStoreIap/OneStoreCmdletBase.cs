@@ -53,20 +53,8 @@ namespace OneStoreIap.Commands
         }
 
         /// <summary>Waits on the pipeline thread for <paramref name="task"/>, writing verbose output meanwhile; Ctrl+C stops the wait at once.</summary>
-        protected void WaitFor(Task task) => WaitFor(task, spin: false);
-
-        /// <summary>
-        /// As <see cref="WaitFor(Task)"/>; with <paramref name="spin"/>, looks for the completion for up to 50 µs before
-        /// sleeping (one request at a time: a loopback or LAN reply often lands that soon, and sleeping costs a thread
-        /// switch each way; with many requests in flight the CPU is better left to them).
-        /// </summary>
-        protected void WaitFor(Task task, bool spin)
+        protected void WaitFor(Task task)
         {
-            if (spin && !task.IsCompleted)
-            {
-                long spinUntil = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency / 20000;
-                while (!task.IsCompleted && System.Diagnostics.Stopwatch.GetTimestamp() < spinUntil) Thread.SpinWait(10);
-            }
             if (!task.IsCompleted)
             {
                 // Block without spinning: on a small machine a spinning pipeline thread takes the CPU that the
@@ -214,10 +202,18 @@ namespace OneStoreIap.Commands
     }
 
     /// <summary>
-    /// The base of the per-item cmdlets: windowed concurrency. Each input item's request starts as soon as the item
-    /// arrives; up to -ThrottleLimit requests are in flight; results come out in input order, each error tied to its
-    /// item. ShouldProcess, WriteObject and WriteError are only called here on the pipeline thread.
+    /// The base of the per-item cmdlets: windowed concurrency. Up to -ThrottleLimit requests are in flight; results
+    /// come out in input order, each error tied to its item. ShouldProcess, WriteObject and WriteError are only called
+    /// on the pipeline thread.
     /// </summary>
+    /// <remarks>
+    /// Items are accepted ahead of the requests: while -ThrottleLimit requests are in flight, up to
+    /// <see cref="AcceptedAhead"/> more items wait, bound and checked, and each finished request starts the next waiting
+    /// one from the thread that saw it finish. The pipeline thread meanwhile binds the next input and writes finished
+    /// results, so PowerShell's work per item overlaps the requests instead of alternating with them (with
+    /// -ThrottleLimit 1 too: still one request at a time). When it has to wait it sleeps until half of the waiting
+    /// room has finished, not until every single reply, so it wakes once per several items.
+    /// </remarks>
     public abstract class OneStoreItemCmdletBase : OneStoreConnectedCmdletBase
     {
         /// <summary>
@@ -227,8 +223,15 @@ namespace OneStoreIap.Commands
         /// </summary>
         public const int DefaultThrottleLimit = 8;
 
-        private readonly Queue<PendingItem> _pending = new Queue<PendingItem>();
+        private readonly object _gate = new object();
+        // Accepted and not yet written, in input order; the ones not yet started are also in _waiting (its tail).
+        private readonly Queue<Slot> _accepted = new Queue<Slot>();
+        private readonly Queue<Slot> _waiting = new Queue<Slot>();
         private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+        private int _limit;
+        private int _inFlight;
+        private int _wakeAt;
+        private CancellationTokenRegistration _wakeOnStop;
         private bool _progressShown;
         private long _done;
         private long _failed;
@@ -238,51 +241,155 @@ namespace OneStoreIap.Commands
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
 
+        /// <summary>How many items may wait, accepted but not started, besides the ones in flight.</summary>
+        internal int AcceptedAhead => Math.Max(_limit, 4);
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            _limit = ThrottleLimit;
+            _wakeOnStop = CancellationToken.Register(() =>
+            {
+                lock (_gate) Monitor.PulseAll(_gate);
+            });
+        }
+
         /// <summary>
-        /// Starts <paramref name="start"/> for one item and queues it; emits completed items at the head of the queue,
-        /// and waits for the head while the window is full.
+        /// Accepts one item: <paramref name="start"/> runs when a request slot is free (on this thread or on the one that
+        /// freed it); finished items at the head are written, and the pipeline thread waits while the room is full.
         /// </summary>
         internal void Enqueue(object? target, Func<CancellationToken, Task<object?>> start)
         {
-            Task<object?> task;
-            try
+            var slot = new Slot(target, start);
+            lock (_gate)
             {
-                task = start(CancellationToken);
+                _accepted.Enqueue(slot);
+                _waiting.Enqueue(slot);
             }
-            catch (Exception e)
+            StartWaiting();
+            WriteFinished();
+            int room = _limit + AcceptedAhead;
+            if (_accepted.Count >= room)
             {
-                task = Task.FromException<object?>(e);
+                WaitForHead(Math.Max(1, AcceptedAhead / 2));
+                WriteFinished();
             }
-            _pending.Enqueue(new PendingItem(target, task));
-            EmitCompleted();
-            while (_pending.Count >= ThrottleLimit) EmitHead();
         }
 
         /// <summary>Writes an item that needs no request (in order, after the items before it).</summary>
         internal void EnqueueResult(object? target, object? result) =>
             Enqueue(target, _ => Task.FromResult(result));
 
-        private void EmitCompleted()
+        /// <summary>Starts waiting items while fewer than the limit are in flight. Runs on any thread.</summary>
+        private void StartWaiting()
         {
-            FlushRequestLog();
-            while (_pending.Count > 0 && _pending.Peek().Task.IsCompleted) EmitHead();
+            while (true)
+            {
+                Slot next;
+                lock (_gate)
+                {
+                    if (_inFlight >= _limit || _waiting.Count == 0 || CancellationToken.IsCancellationRequested) return;
+                    next = _waiting.Dequeue();
+                    _inFlight++;
+                }
+                Task<object?> task;
+                try
+                {
+                    task = next.Start(CancellationToken);
+                }
+                catch (Exception e)
+                {
+                    task = Task.FromException<object?>(e);
+                }
+                next.Task = task;
+                if (task.IsCompleted)
+                {
+                    Finish(next);
+                    continue;
+                }
+                task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
+                {
+                    Finish(next);
+                    StartWaiting();
+                });
+                return;
+            }
         }
 
-        private void EmitHead()
+        private void Finish(Slot slot)
         {
-            PendingItem head = _pending.Peek();
-            WaitFor(head.Task, spin: ThrottleLimit == 1);
-            _pending.Dequeue();
-            _done++;
-            if (head.Task.Status == TaskStatus.RanToCompletion)
+            lock (_gate)
             {
-                if (head.Task.Result != null) WriteObject(head.Task.Result);
+                slot.Finished = true;
+                _inFlight--;
+                if (_wakeAt > 0 && HeadFinished(_wakeAt)) Monitor.Pulse(_gate);
+            }
+        }
+
+        /// <summary>Whether the first <paramref name="count"/> accepted items (or all, if fewer) have finished. Under the gate.</summary>
+        private bool HeadFinished(int count)
+        {
+            foreach (Slot slot in _accepted)
+            {
+                if (count-- == 0) return true;
+                if (!slot.Finished) return false;
+            }
+            return true;
+        }
+
+        /// <summary>Sleeps on the pipeline thread until the first <paramref name="count"/> items have finished; Ctrl+C ends the wait at once.</summary>
+        private void WaitForHead(int count)
+        {
+            while (true)
+            {
+                lock (_gate)
+                {
+                    if (HeadFinished(count)) return;
+                    if (CancellationToken.IsCancellationRequested) throw new PipelineStoppedException();
+                    _wakeAt = count;
+                    try
+                    {
+                        // The timeout only lets verbose request lines out during a long wait.
+                        if (Monitor.Wait(_gate, 250) && HeadFinished(count)) return;
+                    }
+                    finally
+                    {
+                        _wakeAt = 0;
+                    }
+                }
+                FlushRequestLog();
+            }
+        }
+
+        /// <summary>Writes the finished items at the head, in input order.</summary>
+        private void WriteFinished()
+        {
+            FlushRequestLog();
+            while (true)
+            {
+                Slot head;
+                lock (_gate)
+                {
+                    if (_accepted.Count == 0 || !_accepted.Peek().Finished) return;
+                    head = _accepted.Dequeue();
+                }
+                Write(head);
+            }
+        }
+
+        private void Write(Slot item)
+        {
+            Task<object?> task = item.Task!;
+            _done++;
+            if (task.Status == TaskStatus.RanToCompletion)
+            {
+                if (task.Result != null) WriteObject(task.Result);
             }
             else
             {
                 _failed++;
-                Exception failure = head.Task.Exception?.GetBaseException() ?? (Exception)new OperationCanceledException();
-                WriteFailure(failure, head.Target);
+                Exception failure = task.Exception?.GetBaseException() ?? (Exception)new OperationCanceledException();
+                WriteFailure(failure, item.Target);
             }
             ReportProgress();
         }
@@ -308,21 +415,28 @@ namespace OneStoreIap.Commands
 
         protected override void EndProcessing()
         {
-            while (_pending.Count > 0) EmitHead();
+            while (_accepted.Count > 0)
+            {
+                WaitForHead(1);
+                WriteFinished();
+            }
             FlushRequestLog();
+            _wakeOnStop.Dispose();
             if (_progressShown) WriteProgress(NewProgress(ProgressRecordType.Completed));
         }
 
-        private readonly struct PendingItem
+        private sealed class Slot
         {
-            public PendingItem(object? target, Task<object?> task)
+            public Slot(object? target, Func<CancellationToken, Task<object?>> start)
             {
                 Target = target;
-                Task = task;
+                Start = start;
             }
 
             public object? Target { get; }
-            public Task<object?> Task { get; }
+            public Func<CancellationToken, Task<object?>> Start { get; }
+            public Task<object?>? Task;
+            public bool Finished;
         }
     }
 

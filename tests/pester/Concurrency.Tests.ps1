@@ -152,6 +152,25 @@ Describe '-ThrottleLimit' {
         $peak | Should -BeGreaterThan 1
     }
 
+    It 'reads input ahead of the replies, but only a bounded number of items (limit <Limit>)' -TestCases @(
+        @{ Limit = 1; Ahead = 4 }, @{ Limit = 2; Ahead = 4 }, @{ Limit = 8; Ahead = 8 }
+    ) {
+        $items = @(New-Items -Count 40 -Prefix "ahead$Limit")
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 150 }
+        $script:produced = 0
+        $script:producedAtFirst = $null
+
+        $out = & { foreach ($i in $items) { $script:produced++; $i } } |
+            Get-OneStorePurchase -Connection $conn -ThrottleLimit $Limit |
+            ForEach-Object { if ($null -eq $script:producedAtFirst) { $script:producedAtFirst = $script:produced }; $_ }
+
+        $out.PurchaseToken | Should -Be $items.PurchaseToken
+        # PowerShell's work on the next items overlaps the requests in flight (with -ThrottleLimit 1 too)...
+        $script:producedAtFirst | Should -BeGreaterThan $Limit
+        # ...but no more than the limit, the waiting room and the item being bound are taken before the first result.
+        $script:producedAtFirst | Should -BeLessOrEqual ($Limit + $Ahead + 1)
+    }
+
     It 'refuses a limit of <Limit>' -TestCases @(@{ Limit = 0 }, @{ Limit = 65 }) {
         { Get-OneStorePurchase -ProductId 'gem' -PurchaseToken 'TOKEN000000000000001' -Connection $conn -ThrottleLimit $Limit -ErrorAction Stop } |
             Should -Throw
