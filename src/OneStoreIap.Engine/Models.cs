@@ -200,12 +200,17 @@ namespace OneStoreIap.Engine
         internal AccessTokenInfo(string value, System.DateTimeOffset expiresOn, System.DateTimeOffset renewAfter)
         {
             Value = value;
+            // Exactly "Bearer <token>", case-sensitive, one space (spec: ONE store OAuth); built once per token.
+            AuthorizationValue = "Bearer " + value;
             ExpiresOn = expiresOn;
             RenewAfter = renewAfter;
         }
 
         /// <summary>The token itself; internal so no public surface (and no PowerShell formatting) ever shows it.</summary>
         internal string Value { get; }
+
+        /// <summary>The Authorization header's value for this token.</summary>
+        internal string AuthorizationValue { get; }
 
         public System.DateTimeOffset ExpiresOn { get; }
 

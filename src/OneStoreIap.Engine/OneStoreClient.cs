@@ -37,6 +37,7 @@ namespace OneStoreIap.Engine
         private readonly OneStoreClientOptions _options;
         private readonly HttpClient _http;
         private readonly TokenSlot _tokens;
+        private readonly TimeSpan _requestTimeout;
         private readonly TimeProvider _time;
         private readonly ResiliencePipeline _retry;
         private readonly string _origin;
@@ -60,10 +61,12 @@ namespace OneStoreIap.Engine
             _tokens = (options.TokenCache ?? TokenCache.Shared).GetSlot(options.BaseUri, options.ClientId, options.MarketCode);
 
             HttpMessageHandler handler = options.Handler ?? CreateHandler(options.MaxConnectionsPerServer);
+            _requestTimeout = options.RequestTimeout;
             _http = new HttpClient(handler, disposeHandler: options.Handler == null)
             {
-                // Timeouts are per attempt, in SendOnceAsync, so that they are retried and reported as such.
-                Timeout = Timeout.InfiniteTimeSpan,
+                // The timeout is per attempt (each SendAsync), so that a timeout is retried and reported as such; HttpClient
+                // times the wait for the reply's headers, and ReadBodyAsync what is left of it for the body.
+                Timeout = _requestTimeout,
             };
             _retry = BuildRetryPipeline(options);
         }
@@ -90,7 +93,8 @@ namespace OneStoreIap.Engine
                 // Never follow a redirect: it could carry the Authorization header, or the secret, to another host.
                 AllowAutoRedirect = false,
                 UseCookies = false,
-                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+                // No Accept-Encoding: the API's replies are a few hundred bytes of JSON, and the spec documents no compression.
+                AutomaticDecompression = DecompressionMethods.None,
             };
             try
             {
@@ -144,32 +148,39 @@ namespace OneStoreIap.Engine
         /// pipeline, whose first attempt replays that failure, so delays, Retry-After and the retry count stay as
         /// configured.
         /// </summary>
-        private async Task<byte[]> WithRetriesAsync(Func<CancellationToken, Task<byte[]>> attempt, CancellationToken cancellationToken)
+        private async Task<byte[]> WithRetriesAsync(CallState call, AccessTokenInfo? token, CancellationToken cancellationToken)
         {
-            if (_options.MaxRetryCount <= 0) return await attempt(cancellationToken).ConfigureAwait(false);
-            ExceptionDispatchInfo failure;
             try
             {
-                return await attempt(cancellationToken).ConfigureAwait(false);
+                return await SendOnceAsync(call, token, cancellationToken).ConfigureAwait(false);
             }
-            catch (OneStoreApiException e) when (e.IsTransient)
+            catch (OneStoreApiException e) when (e.IsTransient && _options.MaxRetryCount > 0)
             {
-                failure = ExceptionDispatchInfo.Capture(e);
+                return await RetryAsync(call, token, ExceptionDispatchInfo.Capture(e), cancellationToken).ConfigureAwait(false);
             }
-            var replay = new ReplayFirst(attempt, failure);
-            return await _retry.ExecuteAsync(
+        }
+
+        /// <summary>The retry pipeline, after a first attempt failed with <paramref name="failure"/>.</summary>
+        private Task<byte[]> RetryAsync(CallState call, AccessTokenInfo? token, ExceptionDispatchInfo failure, CancellationToken cancellationToken)
+        {
+            var replay = new ReplayFirst(this, call, token, failure);
+            return _retry.ExecuteAsync(
                 static async (state, ct) => await state.NextAsync(ct).ConfigureAwait(false),
-                replay, cancellationToken).ConfigureAwait(false);
+                replay, cancellationToken).AsTask();
         }
 
         private sealed class ReplayFirst
         {
-            private readonly Func<CancellationToken, Task<byte[]>> _attempt;
+            private readonly OneStoreClient _client;
+            private readonly CallState _call;
+            private readonly AccessTokenInfo? _token;
             private ExceptionDispatchInfo? _first;
 
-            public ReplayFirst(Func<CancellationToken, Task<byte[]>> attempt, ExceptionDispatchInfo first)
+            public ReplayFirst(OneStoreClient client, CallState call, AccessTokenInfo? token, ExceptionDispatchInfo first)
             {
-                _attempt = attempt;
+                _client = client;
+                _call = call;
+                _token = token;
                 _first = first;
             }
 
@@ -177,7 +188,7 @@ namespace OneStoreIap.Engine
             {
                 ExceptionDispatchInfo? first = Interlocked.Exchange(ref _first, null);
                 if (first != null) first.Throw();
-                return _attempt(cancellationToken);
+                return _client.SendOnceAsync(_call, _token, cancellationToken);
             }
         }
 
@@ -200,7 +211,7 @@ namespace OneStoreIap.Engine
         private async Task<AccessTokenInfo> IssueTokenWithRetriesAsync(Action<OneStoreRequestLog>? log, CancellationToken cancellationToken)
         {
             var call = new CallState(HttpMethod.Post, "/v7/oauth/token", log);
-            byte[] body = await WithRetriesAsync(ct => SendOnceAsync(call, null, ct), cancellationToken).ConfigureAwait(false);
+            byte[] body = await WithRetriesAsync(call, null, cancellationToken).ConfigureAwait(false);
 
             TokenReply? reply = Deserialize(body, OneStoreJsonContext.Default.TokenReply, call);
             if (reply == null || string.IsNullOrEmpty(reply.AccessToken))
@@ -661,28 +672,25 @@ namespace OneStoreIap.Engine
         private async Task<byte[]> SendAsync(CallState call, CancellationToken cancellationToken)
         {
             ThrowIfDisposed();
-            AccessTokenInfo token = await GetTokenAsync(call.Log, cancellationToken).ConfigureAwait(false);
+            AccessTokenInfo token = _tokens.GetFresh(_time.GetUtcNow()) ?? await GetTokenAsync(call.Log, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await SendWithRetriesAsync(call, token, cancellationToken).ConfigureAwait(false);
+                return await WithRetriesAsync(call, token, cancellationToken).ConfigureAwait(false);
             }
             catch (OneStoreApiException e) when (e.Kind == OneStoreErrorKind.Api
                 && (e.Code == OneStoreErrorCodes.AccessTokenExpired || e.Code == OneStoreErrorCodes.InvalidAccessToken))
             {
                 _tokens.Invalidate(token);
                 token = await GetTokenAsync(call.Log, cancellationToken).ConfigureAwait(false);
-                return await SendWithRetriesAsync(call, token, cancellationToken).ConfigureAwait(false);
+                return await WithRetriesAsync(call, token, cancellationToken).ConfigureAwait(false);
             }
         }
-
-        private Task<byte[]> SendWithRetriesAsync(CallState call, AccessTokenInfo token, CancellationToken cancellationToken) =>
-            WithRetriesAsync(ct => SendOnceAsync(call, token, ct), cancellationToken);
 
         private HttpRequestMessage CreateApiRequest(CallState call, AccessTokenInfo token)
         {
             var request = new HttpRequestMessage(call.Method, _origin + _basePath + call.Path);
-            // Exactly "Bearer <token>", case-sensitive, one space (spec: ONE store OAuth).
-            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token.Value);
+            // "Bearer <token>" (spec: ONE store OAuth), built once per token.
+            request.Headers.TryAddWithoutValidation("Authorization", token.AuthorizationValue);
             request.Headers.TryAddWithoutValidation(MarketHeader, _options.MarketCode);
             request.Headers.TryAddWithoutValidation("Accept", JsonMediaType);
             // The spec marks Content-Type: application/json as required on every API request, GETs included.
@@ -703,8 +711,6 @@ namespace OneStoreIap.Engine
             long started = Stopwatch.GetTimestamp();
             int? status = null;
             string? failureCode = null;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.RequestTimeout);
             HttpRequestMessage request = token == null ? CreateTokenRequest(call) : CreateApiRequest(call, token);
             if (token == null) Interlocked.Increment(ref _tokenRequests);
             bool sent = false;
@@ -715,7 +721,7 @@ namespace OneStoreIap.Engine
                     HttpResponseMessage response;
                     try
                     {
-                        response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                        response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -725,7 +731,7 @@ namespace OneStoreIap.Engine
                     using (response)
                     {
                         status = (int)response.StatusCode;
-                        byte[] body = await ReadBodyAsync(response, call, timeout.Token).ConfigureAwait(false);
+                        byte[] body = await ReadBodyAsync(response, call, started, cancellationToken).ConfigureAwait(false);
                         if (status >= 200 && status < 300)
                         {
                             ThrowIfErrorBody(call, status.Value, body);
@@ -746,7 +752,7 @@ namespace OneStoreIap.Engine
                 failureCode = OneStoreErrorCodes.RequestTimeout;
                 call.Ambiguous = true;
                 throw new OneStoreApiException(OneStoreErrorKind.Timeout, OneStoreErrorCodes.RequestTimeout,
-                    $"{call.Method} {call.Path} got no reply within {_options.RequestTimeout.TotalSeconds:0.###} s.{NotRepeated(call, true)}", status)
+                    $"{call.Method} {call.Path} got no reply within {_requestTimeout.TotalSeconds:0.###} s.{NotRepeated(call, true)}", status)
                 {
                     MayHaveBeenApplied = true,
                     SafeToRepeat = call.SafeToRepeat,
@@ -771,8 +777,7 @@ namespace OneStoreIap.Engine
             }
             finally
             {
-                TimeSpan elapsed = TimeSpan.FromTicks((long)((Stopwatch.GetTimestamp() - started) * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
-                call.Log?.Invoke(new OneStoreRequestLog(call.Method.Method, call.Path, status, elapsed, attempt, failureCode));
+                call.Log?.Invoke(new OneStoreRequestLog(call.Method.Method, call.Path, status, Elapsed(started), attempt, failureCode));
             }
         }
 
@@ -791,7 +796,11 @@ namespace OneStoreIap.Engine
             }
         }
 
-        private async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CallState call, CancellationToken cancellationToken)
+        /// <summary>
+        /// Reads the reply within the size limit and what is left of the attempt's time (the reply's headers used the
+        /// rest). A body that is already here is read at once; only a read that has to wait is timed.
+        /// </summary>
+        private async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CallState call, long started, CancellationToken cancellationToken)
         {
             int limit = _options.MaxReplyBytes;
             long? declared = response.Content.Headers.ContentLength;
@@ -804,7 +813,8 @@ namespace OneStoreIap.Engine
                 int filled = 0;
                 while (filled < body.Length)
                 {
-                    int n = await stream.ReadAsync(body, filled, body.Length - filled, cancellationToken).ConfigureAwait(false);
+                    Task<int> read = stream.ReadAsync(body, filled, body.Length - filled, cancellationToken);
+                    int n = read.IsCompleted ? read.GetAwaiter().GetResult() : await WithinAttemptAsync(read, response, started, cancellationToken).ConfigureAwait(false);
                     if (n == 0) throw new IOException($"The reply ended after {filled} of the {body.Length} bytes it declared.");
                     filled += n;
                 }
@@ -814,13 +824,40 @@ namespace OneStoreIap.Engine
             byte[] chunk = new byte[16 * 1024];
             while (true)
             {
-                int read = await stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+                Task<int> pending = stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken);
+                int read = pending.IsCompleted ? pending.GetAwaiter().GetResult() : await WithinAttemptAsync(pending, response, started, cancellationToken).ConfigureAwait(false);
                 if (read == 0) break;
                 if (buffer.Length + read > limit) throw TooLarge(call, (int)response.StatusCode, limit);
                 buffer.Write(chunk, 0, read);
             }
             return buffer.ToArray();
         }
+
+        /// <summary>
+        /// Waits for a read of the body for what is left of the attempt's time; when that runs out the reply is
+        /// disposed, which ends the read, and the attempt fails as a timeout (an OperationCanceledException that the
+        /// caller's token did not cause).
+        /// </summary>
+        private async Task<int> WithinAttemptAsync(Task<int> read, HttpResponseMessage response, long started, CancellationToken cancellationToken)
+        {
+            if (_requestTimeout == Timeout.InfiniteTimeSpan) return await read.ConfigureAwait(false);
+            TimeSpan left = _requestTimeout - Elapsed(started);
+            using var timeout = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond));
+            using (timeout.Token.Register(static state => ((HttpResponseMessage)state!).Dispose(), response))
+            {
+                try
+                {
+                    return await read.ConfigureAwait(false);
+                }
+                catch (Exception) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException(timeout.Token);
+                }
+            }
+        }
+
+        private static TimeSpan Elapsed(long started) =>
+            TimeSpan.FromTicks((long)((Stopwatch.GetTimestamp() - started) * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
 
         private static OneStoreApiException TooLarge(CallState call, int status, int limit) =>
             new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ReplyTooLarge,

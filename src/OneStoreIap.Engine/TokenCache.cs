@@ -27,7 +27,7 @@ namespace OneStoreIap.Engine
     internal sealed class TokenSlot
     {
         private readonly object _gate = new object();
-        private AccessTokenInfo? _current;
+        private volatile AccessTokenInfo? _current;
         private Task<AccessTokenInfo>? _pending;
 
         public AccessTokenInfo? Current
@@ -40,6 +40,13 @@ namespace OneStoreIap.Engine
         /// call of <paramref name="issue"/>. The shared request is not cancelled when one waiting caller gives up
         /// (others may still wait for it); each caller's wait is cancellable.
         /// </summary>
+        /// <summary>The cached token when it needs no renewal yet (no lock, no allocation: the path of almost every call).</summary>
+        public AccessTokenInfo? GetFresh(DateTimeOffset now)
+        {
+            AccessTokenInfo? current = _current;
+            return current != null && now < current.RenewAfter ? current : null;
+        }
+
         public Task<AccessTokenInfo> GetAsync(Func<Task<AccessTokenInfo>> issue, DateTimeOffset now, CancellationToken cancellationToken)
         {
             Task<AccessTokenInfo> pending;

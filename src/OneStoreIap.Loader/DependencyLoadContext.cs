@@ -6,10 +6,11 @@ using System.Runtime.Loader;
 namespace OneStoreIap
 {
     /// <summary>
-    /// PowerShell 7 (.NET): the module's own AssemblyLoadContext. It serves every assembly found in the dependencies
-    /// folder, so the engine and everything the engine references (System.Text.Json, Microsoft.Extensions.*,
-    /// Microsoft.Bcl.*, Polly) load here and never from the default context, where PowerShell and other modules keep
-    /// their own versions. Anything not in the folder (the runtime, PowerShell) comes from the default context.
+    /// PowerShell 7 (.NET): the module's own AssemblyLoadContext. It serves the assemblies found in the dependencies
+    /// folder, so the engine and everything the engine references (Microsoft.Extensions.*, Microsoft.Bcl.*, Polly) load
+    /// here and never from the default context, where PowerShell and other modules keep their own versions. Anything
+    /// not in the folder (the runtime, PowerShell), and the runtime's own assemblies that the folder also holds for
+    /// Windows PowerShell (System.Text.Json, System.Memory, ...), come from the default context.
     /// Only this file touches AssemblyLoadContext, so Windows PowerShell never compiles it.
     /// </summary>
     internal sealed class DependencyLoadContext : AssemblyLoadContext
@@ -61,7 +62,31 @@ namespace OneStoreIap
             if (string.IsNullOrEmpty(name.Name) || !string.IsNullOrEmpty(name.CultureName)) return null;
             string path = Path.Combine(_folder, name.Name + ".dll");
             // Not ours: the default context serves it (the runtime's assemblies, System.Management.Automation).
-            return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+            if (!File.Exists(path)) return null;
+            // Ours, but also part of the runtime (System.Text.Json, System.Memory, System.Buffers, ...): the runtime's copy,
+            // when it is at least the version asked for. The folder's copies are the netstandard2.0 builds that Windows
+            // PowerShell needs (System.Memory's is a portable Span, System.Text.Json's lacks the runtime's vectorised
+            // paths); the runtime's are its own, and every module shares them, so they cannot conflict.
+            if (IsServedByRuntime(name)) return null;
+            return LoadFromAssemblyPath(path);
+        }
+
+        private static readonly string? s_runtimeDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location);
+
+        private static bool IsServedByRuntime(AssemblyName name)
+        {
+            if (string.IsNullOrEmpty(s_runtimeDirectory)) return false;
+            string runtimeCopy = Path.Combine(s_runtimeDirectory, name.Name + ".dll");
+            if (!File.Exists(runtimeCopy)) return false;
+            try
+            {
+                Version? available = AssemblyName.GetAssemblyName(runtimeCopy).Version;
+                return name.Version == null || (available != null && available >= name.Version);
+            }
+            catch (Exception e) when (e is IOException || e is BadImageFormatException || e is UnauthorizedAccessException)
+            {
+                return false;
+            }
         }
     }
 }

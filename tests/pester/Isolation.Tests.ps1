@@ -118,10 +118,22 @@ Describe 'Living beside other modules (fresh pwsh processes)' {
 
         $fromModule = @($r.Loaded | Where-Object FromModule)
         $fromModule.Name | Should -Contain 'OneStoreIap.Engine'
-        $fromModule.Name | Should -Contain 'System.Text.Json'
+        $fromModule.Name | Should -Contain 'Polly.Core'
         @($fromModule | Where-Object Context -NE 'OneStoreIap.DependencyLoadContext' | ForEach-Object Name) | Should -BeNullOrEmpty
         # The cmdlet assembly itself stays in the default context, where PowerShell finds its cmdlets.
         @($r.Loaded | Where-Object Name -EQ 'OneStoreIap').Context | Should -BeExactly 'System.Runtime.Loader.DefaultAssemblyLoadContext'
+    }
+
+    It 'uses the runtime''s own System.Text.Json and System.Memory, not the copies it ships for Windows PowerShell' {
+        $r = Invoke-Child 'OthersFirst'
+
+        $r.Contains('Error') | Should -BeFalse -Because $r['Error']
+        foreach ($name in 'System.Text.Json', 'System.Memory') {
+            $loaded = @($r.Loaded | Where-Object Name -EQ $name)
+            $loaded.Count | Should -Be 1 -Because "one $name for the whole process"
+            $loaded[0].FromModule | Should -BeFalse -Because "the runtime serves $name"
+            $loaded[0].Context | Should -BeExactly 'System.Runtime.Loader.DefaultAssemblyLoadContext'
+        }
     }
 
     It 'retries a 503 in pwsh: Polly and its Microsoft.Bcl dependencies load in the module context' {
