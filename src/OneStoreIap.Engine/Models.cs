@@ -104,22 +104,25 @@ namespace OneStoreIap.Engine
         public string? MarketCode { get; set; }
     }
 
-    /// <summary>A list page's reply, read but not yet parsed: the continuation key is known, the rows are not.</summary>
+    /// <summary>A list page's reply, read but not yet parsed.</summary>
     public sealed class PurchaseListReply
     {
-        internal PurchaseListReply(byte[] body, object call, string? continuationKey)
+        internal PurchaseListReply(byte[] body, object call, string? earlyContinuationKey)
         {
             Body = body;
             Call = call;
-            ContinuationKey = continuationKey;
+            EarlyContinuationKey = earlyContinuationKey;
         }
 
         internal byte[] Body { get; }
 
         internal object Call { get; }
 
-        /// <summary>The key for the next page; null or empty when this is the last page.</summary>
-        public string? ContinuationKey { get; }
+        /// <summary>
+        /// The key for the next page when the reply starts with it (the spec's layout), known before the rows are parsed;
+        /// null otherwise. A hint for asking for the next page early: the parsed page's ContinuationKey decides.
+        /// </summary>
+        public string? EarlyContinuationKey { get; }
     }
 
     /// <summary>One page of a list (getVoidedPurchases, getUnconfirmedPurchases).</summary>

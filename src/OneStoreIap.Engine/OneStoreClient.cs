@@ -527,29 +527,26 @@ namespace OneStoreIap.Engine
             var call = new CallState(HttpMethod.Get, ListPath(list, query), log);
             byte[] body = await SendAsync(call, cancellationToken).ConfigureAwait(false);
             if (body.Length == 0) throw EmptyReply(call);
-            return new PurchaseListReply(body, call, ScanContinuationKey(body));
+            return new PurchaseListReply(body, call, PeekContinuationKey(body));
         }
 
         /// <summary>
-        /// The top-level continuationKey of a list page, found without reading the rows into objects. It is matched
-        /// as the page's parser matches it (any letter case; the last one wins). Not a JSON object, or malformed: null
-        /// here, and the parser reports it.
+        /// The continuationKey of a list page when it is the page's first property, as in the spec's examples (and the
+        /// emulator's replies): read without going through the rows, so the next page can be asked for while this one is
+        /// parsed. Anywhere else, or not a string: null, and the page is parsed before the next one is asked for. Only a
+        /// hint: the parsed page's key decides (spec, getVoidedPurchases/getUnconfirmedPurchases: one continuationKey per
+        /// reply; a reply with two is followed by the last, as the parser reads it).
         /// </summary>
-        internal static string? ScanContinuationKey(byte[] body)
+        internal static string? PeekContinuationKey(byte[] body)
         {
             try
             {
                 var reader = new Utf8JsonReader(body);
                 if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
-                string? key = null;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    bool isKey = string.Equals(reader.GetString(), "continuationKey", StringComparison.OrdinalIgnoreCase);
-                    if (!reader.Read()) return null;
-                    if (isKey) key = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                    reader.Skip();
-                }
-                return key;
+                if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName) return null;
+                if (!string.Equals(reader.GetString(), "continuationKey", StringComparison.OrdinalIgnoreCase)) return null;
+                if (!reader.Read() || reader.TokenType != JsonTokenType.String) return null;
+                return reader.GetString();
             }
             catch (JsonException)
             {

@@ -30,6 +30,18 @@ namespace OneStoreIap.Emulator.Tests
         }
 
         [Fact]
+        public async Task Lets_the_first_matching_requests_through_with_skip()
+        {
+            var token = await TokenAsync();
+            await FaultAsync(new { route = "getPurchaseDetails", status = 503, code = "ServiceMaintenance", skip = 2, count = 1 });
+
+            Assert.Equal(200, (await GetAsync(AckPath, token)).Status);
+            Assert.Equal(200, (await GetAsync(AckPath, token)).Status);
+            AssertError(await GetAsync(AckPath, token), 503, "ServiceMaintenance");
+            Assert.Equal(200, (await GetAsync(AckPath, token)).Status);
+        }
+
+        [Fact]
         public async Task Counts_fault_replies_apart_from_latency_only_faults()
         {
             var token = await TokenAsync();

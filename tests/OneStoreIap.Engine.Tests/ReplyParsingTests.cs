@@ -128,31 +128,34 @@ namespace OneStoreIap.Engine.Tests
 
         [Theory]
         [InlineData("{\"continuationKey\":\"K1\",\"voidedPurchaseList\":[{\"purchaseId\":\"1\"}]}", "K1")]
-        [InlineData("{\"voidedPurchaseList\":[{\"purchaseId\":\"1\",\"continuationKey\":\"inner\"}],\"continuationKey\":\"K2\"}", "K2")]
         [InlineData("{\"ContinuationKey\":\"K3\"}", "K3")]
-        [InlineData("{\"continuationKey\":\"a\",\"continuationKey\":\"K4\"}", "K4")]
         [InlineData("{\"continuation\\u004bey\":\"K5\"}", "K5")]
+        [InlineData("{\"continuationKey\":\"a\",\"continuationKey\":\"K4\"}", "a")]
+        [InlineData("{\"continuationKey\":\"K6\",", "K6")]
+        [InlineData("{\"voidedPurchaseList\":[{\"purchaseId\":\"1\",\"continuationKey\":\"inner\"}],\"continuationKey\":\"K2\"}", null)]
         [InlineData("{\"continuationKey\":null,\"voidedPurchaseList\":[]}", null)]
         [InlineData("{\"continuationKey\":{\"x\":\"y\"}}", null)]
         [InlineData("{\"voidedPurchaseList\":[]}", null)]
         [InlineData("[\"continuationKey\"]", null)]
-        [InlineData("{\"continuationKey\":\"K6\",", null)]
         [InlineData("not json", null)]
-        public void TheContinuationKeyIsFoundWithoutParsingTheRowsAsTheParserWouldFindIt(string json, string? expected)
+        public void TheContinuationKeyIsPeekedWhenItComesFirst(string json, string? expected)
         {
-            Assert.Equal(expected, OneStoreClient.ScanContinuationKey(System.Text.Encoding.UTF8.GetBytes(json)));
+            Assert.Equal(expected, OneStoreClient.PeekContinuationKey(System.Text.Encoding.UTF8.GetBytes(json)));
         }
 
-        [Fact]
-        public async Task AFetchedPageKnowsItsKeyBeforeItsRowsAreParsed()
+        [Theory]
+        [InlineData("{\"continuationKey\":\"next\",\"voidedPurchaseList\":[{\"purchaseId\":\"1\",\"purchaseToken\":\"T\"}]}", "next", "next")]
+        [InlineData("{\"voidedPurchaseList\":[{\"purchaseId\":\"1\",\"purchaseToken\":\"T\"}],\"continuationKey\":\"last\"}", null, "last")]
+        [InlineData("{\"continuationKey\":\"first\",\"voidedPurchaseList\":[{\"purchaseId\":\"1\",\"purchaseToken\":\"T\"}],\"continuationKey\":\"second\"}", "first", "second")]
+        public async Task AFetchedPageOffersItsLeadingKeyBeforeItsRowsAreParsedAndTheParsedKeyDecides(string json, string? early, string parsed)
         {
-            using var client = ClientReplying("{\"continuationKey\":\"next\",\"voidedPurchaseList\":[{\"purchaseId\":\"1\",\"purchaseToken\":\"T\"}]}", out _);
+            using var client = ClientReplying(json, out _);
 
             PurchaseListReply reply = await client.FetchVoidedPurchasesPageAsync(new PurchaseListQuery());
-            Assert.Equal("next", reply.ContinuationKey);
+            Assert.Equal(early, reply.EarlyContinuationKey);
             var page = client.ParseVoidedPurchasesPage(reply);
 
-            Assert.Equal("next", page.ContinuationKey);
+            Assert.Equal(parsed, page.ContinuationKey);
             Assert.Equal("T", Assert.Single(page.Items).PurchaseToken);
         }
 

@@ -183,6 +183,33 @@ Describe 'Get-OneStoreVoidedPurchase' {
         (Get-EmulatorCounter -Emulator $emu -Route 'getVoidedPurchases') - $before | Should -Be 1
     }
 
+    It 'follows the key the parsed page names when a reply carries two (a page asked for early with the first is dropped)' {
+        $total = @(Get-OneStoreVoidedPurchase).Count
+        # The real key after the second page of five, read with the raw request cmdlet.
+        $k1 = (Invoke-OneStoreRequest '/v7/apps/{clientId}/voided-purchases' -Query @{ maxResults = 5 }).continuationKey
+        $k2 = (Invoke-OneStoreRequest '/v7/apps/{clientId}/voided-purchases' -Query @{ maxResults = 5; continuationKey = $k1 }).continuationKey
+        $k2 | Should -Not -BeNullOrEmpty
+        # The second page of the listing comes back with a made-up key first and the real one last.
+        $body = '{"continuationKey":"made-up-key","voidedPurchaseList":[{"purchaseId":"FAKE0000000000000001","purchaseTime":1,' +
+            '"voidedTime":2,"purchaseToken":"FAKE0000000000000001","marketCode":"MKT_ONE"}],"continuationKey":"' + $k2 + '"}'
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getVoidedPurchases'; skip = 1; count = 1; status = 200; body = $body }
+        try {
+            $all = @(Get-OneStoreVoidedPurchase -PageSize 5 -ErrorVariable listErrors)
+        } finally {
+            Clear-EmulatorFault -Emulator $emu
+        }
+
+        $listErrors | Should -BeNullOrEmpty
+        # Page 1 (5), the fault's page (1), then everything after the real second page.
+        $all.Count | Should -Be (5 + 1 + ($total - 10))
+        $all.PurchaseToken | Should -Contain 'FAKE0000000000000001'
+        @($all.PurchaseToken | Sort-Object -Unique).Count | Should -Be $all.Count
+        $queries = @(Get-EmulatorRequest -Emulator $emu -Last 50 | Where-Object route -EQ 'getVoidedPurchases' | ForEach-Object query)
+        ($queries -match [regex]::Escape("continuationKey=$([uri]::EscapeDataString($k2))")).Count | Should -BeGreaterThan 0
+        # The made-up key was asked for early, before the page was parsed, and its reply (a 400) was dropped.
+        ($queries -match 'continuationKey=made-up-key').Count | Should -Be 1
+    }
+
     It 'a failing page is an error with the spec''s code' {
         $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getVoidedPurchases'; status = 400; code = 'InvalidRequest'; message = 'Request parameters are invalid.'; count = 1 }
         # Whether a failed page ends the command or is written as an error, -ErrorAction Stop surfaces it with its id.

@@ -26,6 +26,7 @@ namespace OneStoreIap.Emulator.Internal
         public string? ContentType;
         public int? RetryAfterSeconds;
         public long Remaining = -1; // -1: no count limit
+        public long Skip; // matching requests to let through before the fault starts firing
         public double? Rate;
         public Random? Random;
         public int LatencyMs;
@@ -40,6 +41,7 @@ namespace OneStoreIap.Emulator.Internal
         /// <summary>Decides whether this fault fires for one matching request (consumes a count or draws the seeded random).</summary>
         public bool Fires()
         {
+            if (Interlocked.Read(ref Skip) > 0 && Interlocked.Decrement(ref Skip) >= 0) return false;
             if (Rate.HasValue)
             {
                 double draw;
@@ -87,6 +89,12 @@ namespace OneStoreIap.Emulator.Internal
             {
                 if (count.Value < 1) throw new SeedException("'count' must be at least 1.");
                 f.Remaining = count.Value;
+            }
+            var skip = Seed.Long(e, "skip");
+            if (skip.HasValue)
+            {
+                if (skip.Value < 0) throw new SeedException("'skip' must not be negative.");
+                f.Skip = skip.Value;
             }
             f.Rate = Seed.Double(e, "rate");
             if (f.Rate.HasValue && (f.Rate.Value < 0 || f.Rate.Value > 1)) throw new SeedException("'rate' must be between 0 and 1.");

@@ -32,12 +32,14 @@ namespace OneStoreIap.Commands
         /// <summary>Fetches one page, its continuation key read but its rows not yet parsed.</summary>
         internal abstract Task<PurchaseListReply> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken);
 
-        /// <summary>Parses the rows of a fetched page into the cmdlet's output objects (see <see cref="ToOutputs{TItem}"/>).</summary>
-        internal abstract object[] ParsePage(OneStoreClient client, PurchaseListReply reply);
+        /// <summary>Parses the rows of a fetched page into the cmdlet's output objects (see <see cref="ToOutputs{TItem}"/>), and its continuation key.</summary>
+        internal abstract object[] ParsePage(OneStoreClient client, PurchaseListReply reply, out string? continuationKey);
 
         /// <summary>Turns one page's rows into output objects.</summary>
-        internal static object[] ToOutputs<TItem>(PurchaseListPage<TItem> page, OneStoreClient client, Func<TItem, OneStoreClient, object> map)
+        internal static object[] ToOutputs<TItem>(PurchaseListPage<TItem> page, OneStoreClient client, Func<TItem, OneStoreClient, object> map,
+            out string? continuationKey)
         {
+            continuationKey = page.ContinuationKey;
             var items = new object[page.Items.Count];
             for (int i = 0; i < items.Length; i++) items[i] = map(page.Items[i], client);
             return items;
@@ -160,7 +162,20 @@ namespace OneStoreIap.Commands
                     PurchaseListReply reply = await next.ConfigureAwait(false);
                     next = null;
                     key = nextKey;
-                    string? following = reply.ContinuationKey;
+                    // From the second page on, when the reply starts with its continuation key (the spec's layout), the
+                    // next page is asked for before this one is parsed: its round trip overlaps the parsing.
+                    bool reserved = false;
+                    string? early = reply.EarlyContinuationKey;
+                    if (!waitForFirstObject && !string.IsNullOrEmpty(early) && early != key)
+                    {
+                        await pages.ReserveAsync(cancellationToken).ConfigureAwait(false);
+                        reserved = true;
+                        nextKey = early;
+                        next = Fetch(early);
+                    }
+
+                    failingKey = key;
+                    object[] items = ParsePage(client, reply, out string? following);
                     string? repeated = null;
                     if (!string.IsNullOrEmpty(following) && following == key)
                     {
@@ -168,28 +183,28 @@ namespace OneStoreIap.Commands
                         following = null;
                     }
                     bool more = !string.IsNullOrEmpty(following);
-                    // From the second page on, the next page is asked for before this one is parsed: its round trip
-                    // overlaps the parsing.
-                    if (more && !waitForFirstObject)
+                    if (next != null && (!more || following != nextKey))
                     {
-                        await pages.ReserveAsync(cancellationToken).ConfigureAwait(false);
-                        nextKey = following;
-                        next = Fetch(following);
+                        // The parsed key decides: a page asked for with another one (a reply with two keys) is dropped.
+                        Abandon(next);
+                        next = null;
                     }
-
-                    failingKey = key;
-                    object[] items = ParsePage(client, reply);
                     pages.Add(new Batch(items, repeated, null, null));
 
                     if (more && next == null)
                     {
-                        // The first page: the second is not asked for before the first object has been written.
-                        if (items.Length > 0) await firstWritten.ConfigureAwait(false);
-                        waitForFirstObject = false;
-                        await pages.ReserveAsync(cancellationToken).ConfigureAwait(false);
+                        if (waitForFirstObject)
+                        {
+                            // The first page: the second is not asked for before the first object has been written.
+                            if (items.Length > 0) await firstWritten.ConfigureAwait(false);
+                            waitForFirstObject = false;
+                        }
+                        if (!reserved) await pages.ReserveAsync(cancellationToken).ConfigureAwait(false);
+                        reserved = false;
                         nextKey = following;
                         next = Fetch(following);
                     }
+                    if (reserved && next == null) pages.Release();
                 }
                 pages.Add(new Batch(null, null, null, null));
             }
@@ -197,10 +212,14 @@ namespace OneStoreIap.Commands
             {
                 // When the command has ended (cancelled) nobody reads this; otherwise it ends the listing with this error.
                 // A page still in flight belongs to nobody now: observe its failure.
-                next?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                if (next != null) Abandon(next);
                 pages.Add(new Batch(null, null, e, failingKey));
             }
         }
+
+        /// <summary>A page request nobody will read: its failure is observed, so it is not reported as unobserved.</summary>
+        private static void Abandon(Task task) =>
+            task.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         /// <summary>One page's output objects, or the end of the listing (Items null), or the failure that ended it.</summary>
         private sealed class Batch
@@ -230,8 +249,8 @@ namespace OneStoreIap.Commands
         internal override Task<PurchaseListReply> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken) =>
             client.FetchVoidedPurchasesPageAsync(query, RequestLog, cancellationToken);
 
-        internal override object[] ParsePage(OneStoreClient client, PurchaseListReply reply) =>
-            ToOutputs(client.ParseVoidedPurchasesPage(reply), client, OutputMapper.ToVoided);
+        internal override object[] ParsePage(OneStoreClient client, PurchaseListReply reply, out string? continuationKey) =>
+            ToOutputs(client.ParseVoidedPurchasesPage(reply), client, OutputMapper.ToVoided, out continuationKey);
     }
 
     /// <summary>Get-OneStoreUnconfirmedPurchase: getUnconfirmedPurchases, every page.</summary>
@@ -244,7 +263,7 @@ namespace OneStoreIap.Commands
         internal override Task<PurchaseListReply> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken) =>
             client.FetchUnconfirmedPurchasesPageAsync(query, RequestLog, cancellationToken);
 
-        internal override object[] ParsePage(OneStoreClient client, PurchaseListReply reply) =>
-            ToOutputs(client.ParseUnconfirmedPurchasesPage(reply), client, OutputMapper.ToUnconfirmed);
+        internal override object[] ParsePage(OneStoreClient client, PurchaseListReply reply, out string? continuationKey) =>
+            ToOutputs(client.ParseUnconfirmedPurchasesPage(reply), client, OutputMapper.ToUnconfirmed, out continuationKey);
     }
 }

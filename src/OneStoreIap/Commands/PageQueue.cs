@@ -20,6 +20,9 @@ namespace OneStoreIap.Commands
         /// <summary>Fetcher: waits until one more page may be fetched.</summary>
         public Task ReserveAsync(CancellationToken cancellationToken) => _room.WaitAsync(cancellationToken);
 
+        /// <summary>Fetcher: gives back a reservation that no page will use.</summary>
+        public void Release() => _room.Release();
+
         /// <summary>Fetcher: hands over a page (or the end, or a failure: those need no room).</summary>
         public void Add(T item)
         {
