@@ -214,7 +214,7 @@ namespace OneStoreIap.Commands
     /// -ThrottleLimit 1 too: still one request at a time). When it has to wait it sleeps until half of the waiting
     /// room has finished, not until every single reply, so it wakes once per several items.
     /// </remarks>
-    public abstract class OneStoreItemCmdletBase : OneStoreConnectedCmdletBase
+    public abstract class OneStoreItemCmdletBase : OneStoreConnectedCmdletBase, IDisposable
     {
         /// <summary>
         /// 8 in-flight requests hide most of the network latency to ONE store (a lookup is a small request, so the
@@ -231,6 +231,7 @@ namespace OneStoreIap.Commands
         private int _limit;
         private int _inFlight;
         private int _wakeAt;
+        private bool _closed;
         private CancellationTokenRegistration _wakeOnStop;
         private bool _progressShown;
         private long _done;
@@ -288,7 +289,7 @@ namespace OneStoreIap.Commands
                 Slot next;
                 lock (_gate)
                 {
-                    if (_inFlight >= _limit || _waiting.Count == 0 || CancellationToken.IsCancellationRequested) return;
+                    if (_closed || _inFlight >= _limit || _waiting.Count == 0 || CancellationToken.IsCancellationRequested) return;
                     next = _waiting.Dequeue();
                     _inFlight++;
                 }
@@ -381,17 +382,39 @@ namespace OneStoreIap.Commands
         {
             Task<object?> task = item.Task!;
             _done++;
-            if (task.Status == TaskStatus.RanToCompletion)
+            try
             {
-                if (task.Result != null) WriteObject(task.Result);
+                if (task.Status == TaskStatus.RanToCompletion)
+                {
+                    if (task.Result != null) WriteObject(task.Result);
+                }
+                else
+                {
+                    _failed++;
+                    Exception failure = task.Exception?.GetBaseException() ?? (Exception)new OperationCanceledException();
+                    WriteFailure(failure, item.Target);
+                }
             }
-            else
+            catch
             {
-                _failed++;
-                Exception failure = task.Exception?.GetBaseException() ?? (Exception)new OperationCanceledException();
-                WriteFailure(failure, item.Target);
+                // The pipeline is stopping (Select-Object -First has what it needs, or Ctrl+C): no waiting item starts now.
+                Close();
+                throw;
             }
             ReportProgress();
+        }
+
+        /// <summary>Starts no more waiting items; requests already in flight finish on their own.</summary>
+        private void Close()
+        {
+            lock (_gate) _closed = true;
+        }
+
+        /// <summary>Called by PowerShell when the pipeline is done, however it ended.</summary>
+        public void Dispose()
+        {
+            Close();
+            _wakeOnStop.Dispose();
         }
 
         /// <summary>
@@ -421,7 +444,6 @@ namespace OneStoreIap.Commands
                 WriteFinished();
             }
             FlushRequestLog();
-            _wakeOnStop.Dispose();
             if (_progressShown) WriteProgress(NewProgress(ProgressRecordType.Completed));
         }
 

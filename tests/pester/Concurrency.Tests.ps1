@@ -171,6 +171,20 @@ Describe '-ThrottleLimit' {
         $script:producedAtFirst | Should -BeLessOrEqual ($Limit + $Ahead + 1)
     }
 
+    It 'starts no request once the next command has stopped the pipeline' {
+        $items = @(New-Items -Count 30 -Prefix 'stopped')
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 200 }
+        Reset-EmulatorCounter -Emulator $emu
+
+        $first = $items | Get-OneStorePurchase -Connection $conn -ThrottleLimit 2 | Select-Object -First 1
+        # Long enough for the requests in flight to finish: a finished request would start a waiting item.
+        Start-Sleep -Milliseconds 800
+
+        $first.PurchaseToken | Should -Be $items[0].PurchaseToken
+        # The two in flight when the pipeline thread went to sleep, and the two that their replies started.
+        (Get-EmulatorCounter -Emulator $emu).routes.getPurchaseDetails | Should -BeLessOrEqual 4
+    }
+
     It 'refuses a limit of <Limit>' -TestCases @(@{ Limit = 0 }, @{ Limit = 65 }) {
         { Get-OneStorePurchase -ProductId 'gem' -PurchaseToken 'TOKEN000000000000001' -Connection $conn -ThrottleLimit $Limit -ErrorAction Stop } |
             Should -Throw
