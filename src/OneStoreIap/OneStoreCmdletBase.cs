@@ -281,15 +281,20 @@ namespace OneStoreIap.Commands
         internal void EnqueueResult(object? target, object? result) =>
             Enqueue(target, _ => Task.FromResult(result));
 
-        /// <summary>Starts waiting items while fewer than the limit are in flight. Runs on any thread.</summary>
+        /// <summary>
+        /// Starts waiting items while fewer than the limit are in flight. Runs on any thread: on the pipeline thread as
+        /// items arrive, and on the thread that saw a request finish, which starts the next one before it wakes the
+        /// pipeline thread (the next request goes out first).
+        /// </summary>
         private void StartWaiting()
         {
+            bool wake = false;
             while (true)
             {
                 Slot next;
                 lock (_gate)
                 {
-                    if (_closed || _inFlight >= _limit || _waiting.Count == 0 || CancellationToken.IsCancellationRequested) return;
+                    if (_closed || _inFlight >= _limit || _waiting.Count == 0 || CancellationToken.IsCancellationRequested) break;
                     next = _waiting.Dequeue();
                     _inFlight++;
                 }
@@ -305,26 +310,34 @@ namespace OneStoreIap.Commands
                 next.Task = task;
                 if (task.IsCompleted)
                 {
-                    Finish(next);
+                    wake |= Finish(next);
                     continue;
                 }
                 task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
                 {
-                    Finish(next);
+                    bool finishedHead = Finish(next);
                     StartWaiting();
+                    if (finishedHead) Wake();
                 });
-                return;
+                break;
             }
+            if (wake) Wake();
         }
 
-        private void Finish(Slot slot)
+        /// <summary>Marks an item finished; true when the pipeline thread waits for the items it completes.</summary>
+        private bool Finish(Slot slot)
         {
             lock (_gate)
             {
                 slot.Finished = true;
                 _inFlight--;
-                if (_wakeAt > 0 && HeadFinished(_wakeAt)) Monitor.Pulse(_gate);
+                return _wakeAt > 0 && HeadFinished(_wakeAt);
             }
+        }
+
+        private void Wake()
+        {
+            lock (_gate) Monitor.Pulse(_gate);
         }
 
         /// <summary>Whether the first <paramref name="count"/> accepted items (or all, if fewer) have finished. Under the gate.</summary>
