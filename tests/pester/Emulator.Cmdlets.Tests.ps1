@@ -391,6 +391,15 @@ Describe 'The cmdlets that drive an emulator' {
             (Get-OneStorePurchase -ProductId gem_100 -PurchaseToken INAPP-ACK-0001).PurchaseToken | Should -BeExactly 'INAPP-ACK-0001'
         }
 
+        It 'lets the first requests through with -Skip' {
+            $fault = Add-OneStoreEmulatorFault -Route getPurchaseDetails -StatusCode 503 -Skip 1 -Count 1
+            $fault.Skip | Should -Be 1
+            (Get-OneStorePurchase -ProductId gem_100 -PurchaseToken INAPP-ACK-0001).PurchaseToken | Should -BeExactly 'INAPP-ACK-0001'
+            Get-OneStorePurchase -ProductId gem_100 -PurchaseToken INAPP-ACK-0001 -ErrorAction SilentlyContinue -ErrorVariable failed | Should -BeNullOrEmpty
+            $failed[0].FullyQualifiedErrorId | Should -BeExactly 'ServiceMaintenance,OneStoreIap.Commands.GetOneStorePurchaseCommand'
+            (Get-OneStorePurchase -ProductId gem_100 -PurchaseToken INAPP-ACK-0001).PurchaseToken | Should -BeExactly 'INAPP-ACK-0001'
+        }
+
         It 'removes every fault with Clear-OneStoreEmulatorFault' {
             $null = Add-OneStoreEmulatorFault -StatusCode 500
             Get-OneStorePurchase -ProductId gem_100 -PurchaseToken INAPP-ACK-0001 -ErrorAction SilentlyContinue -ErrorVariable failed

@@ -312,6 +312,11 @@ namespace OneStoreIap.Commands
         [ValidateRange(1, int.MaxValue)]
         public int Count { get; set; }
 
+        /// <summary>Lets the first N matching requests through before the fault starts firing.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int Skip { get; set; }
+
         /// <summary>Fires at random for this share of the matching requests (0 to 1).</summary>
         [Parameter]
         [ValidateRange(0.0, 1.0)]
@@ -340,6 +345,7 @@ namespace OneStoreIap.Commands
             if (bound.ContainsKey(nameof(StatusCode))) { body["status"] = StatusCode; fault.StatusCode = StatusCode; }
             if (Code != null) { body["code"] = Code; fault.Code = Code; }
             if (bound.ContainsKey(nameof(Count))) { body["count"] = Count; fault.Count = Count; }
+            if (bound.ContainsKey(nameof(Skip))) { body["skip"] = Skip; fault.Skip = Skip; }
             if (bound.ContainsKey(nameof(Rate))) { body["rate"] = Rate; fault.Rate = Rate; }
             if (bound.ContainsKey(nameof(LatencyMs))) { body["latencyMs"] = LatencyMs; fault.LatencyMs = LatencyMs; }
             if (bound.ContainsKey(nameof(Drop))) { body["drop"] = Drop == EmulatorFaultDrop.Before ? "before" : "after"; fault.Drop = Drop; }

@@ -130,6 +130,7 @@ namespace OneStoreIap
         public int? StatusCode { get; set; }
         public string? Code { get; set; }
         public int? Count { get; set; }
+        public int? Skip { get; set; }
         public double? Rate { get; set; }
         public int? LatencyMs { get; set; }
         public EmulatorFaultDrop? Drop { get; set; }
