@@ -17,6 +17,7 @@ namespace OneStoreIap.Commands
     {
         private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
         private readonly ConcurrentQueue<OneStoreRequestLog> _requestLog = new ConcurrentQueue<OneStoreRequestLog>();
+        private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
         private bool _verbose;
 
         protected CancellationToken CancellationToken => _cancellation.Token;
@@ -42,6 +43,21 @@ namespace OneStoreIap.Commands
             return preference != null && Enum.TryParse(preference.ToString(), true, out ActionPreference parsed)
                 && parsed != ActionPreference.SilentlyContinue && parsed != ActionPreference.Ignore;
         }
+
+        /// <summary>
+        /// Whether a progress record is due: at most a few times a second, and nothing for runs shorter than a second
+        /// (a console renders every record it gets). $ProgressPreference silences progress as usual.
+        /// </summary>
+        internal bool ProgressDue()
+        {
+            if (_sinceProgress.ElapsedMilliseconds < (ProgressShown ? 250 : 1000)) return false;
+            _sinceProgress.Restart();
+            ProgressShown = true;
+            return true;
+        }
+
+        /// <summary>Whether a progress record was written (then a Completed record ends it).</summary>
+        internal bool ProgressShown { get; private set; }
 
         /// <summary>Writes the engine's request log as verbose output (method, route, status, duration; never a token).</summary>
         protected void FlushRequestLog()
@@ -227,13 +243,11 @@ namespace OneStoreIap.Commands
         // Accepted and not yet written, in input order; the ones not yet started are also in _waiting (its tail).
         private readonly Queue<Slot> _accepted = new Queue<Slot>();
         private readonly Queue<Slot> _waiting = new Queue<Slot>();
-        private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
         private int _limit;
         private int _inFlight;
         private int _wakeAt;
         private bool _closed;
         private CancellationTokenRegistration _wakeOnStop;
-        private bool _progressShown;
         private long _done;
         private long _failed;
 
@@ -430,16 +444,10 @@ namespace OneStoreIap.Commands
             _wakeOnStop.Dispose();
         }
 
-        /// <summary>
-        /// Items done so far, at most a few times a second (pipeline input has no known total). Nothing is shown for
-        /// runs shorter than a second, and $ProgressPreference silences it as usual.
-        /// </summary>
+        /// <summary>Items done so far (pipeline input has no known total), when a record is due.</summary>
         private void ReportProgress()
         {
-            if (_sinceProgress.ElapsedMilliseconds < (_progressShown ? 250 : 1000)) return;
-            _sinceProgress.Restart();
-            _progressShown = true;
-            WriteProgress(NewProgress(ProgressRecordType.Processing));
+            if (ProgressDue()) WriteProgress(NewProgress(ProgressRecordType.Processing));
         }
 
         // A new record each time: hosts may keep the records they are given.
@@ -457,7 +465,7 @@ namespace OneStoreIap.Commands
                 WriteFinished();
             }
             FlushRequestLog();
-            if (_progressShown) WriteProgress(NewProgress(ProgressRecordType.Completed));
+            if (ProgressShown) WriteProgress(NewProgress(ProgressRecordType.Completed));
         }
 
         private sealed class Slot

@@ -56,12 +56,26 @@ Describe 'Per-item cmdlets' {
 }
 
 Describe 'List cmdlets' {
-    It 'report pages and rows fetched' {
+    BeforeEach { Clear-EmulatorFault -Emulator $emu }
+
+    It 'report pages and rows fetched during a listing that lasts more than a second, then complete the record' {
+        # 10 pages of 3, 250 ms each: about 2.5 s.
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getVoidedPurchases'; latencyMs = 250 }
+        $run = Invoke-WithProgress 'Get-OneStoreVoidedPurchase -Connection $conn -PageSize 3'
+        $run.Output | Should -HaveCount 30
+        $mine = @($run.Progress | Where-Object Activity -EQ 'Listing voided purchases')
+        $status = @($mine | Where-Object RecordType -NE 'Completed' | ForEach-Object StatusDescription)
+        $status.Count | Should -BeGreaterThan 0
+        # A few a second, not one per page.
+        $status.Count | Should -BeLessThan 10
+        $status[-1] | Should -Match '^\d+ page\(s\), \d+ purchase\(s\)$'
+        $mine[-1].RecordType | Should -Be 'Completed'
+    }
+
+    It 'show nothing for a listing shorter than a second' {
         $run = Invoke-WithProgress 'Get-OneStoreVoidedPurchase -Connection $conn -PageSize 10'
         $run.Output | Should -HaveCount 30
-        $status = @($run.Progress | Where-Object RecordType -NE 'Completed' | ForEach-Object StatusDescription)
-        $status | Should -Contain '3 page(s), 30 purchase(s)'
-        $run.Progress[-1].RecordType | Should -Be 'Completed'
+        @($run.Progress | Where-Object Activity -EQ 'Listing voided purchases') | Should -BeNullOrEmpty
     }
 
     It 'show nothing when $ProgressPreference is SilentlyContinue' {

@@ -91,7 +91,7 @@ namespace OneStoreIap.Commands
                     if (batch.Items == null) break;
                     pageCount++;
                     rows += batch.Items.Length;
-                    WriteProgress(Progress(ProgressRecordType.Processing));
+                    if (ProgressDue()) WriteProgress(Progress(ProgressRecordType.Processing));
                     foreach (object item in batch.Items)
                     {
                         WriteObject(item);
@@ -121,7 +121,10 @@ namespace OneStoreIap.Commands
                 listing.Cancel();
                 // The fetcher may still be unwinding from a cancelled request: dispose once it is done.
                 producer.ContinueWith(_ => listing.Dispose(), TaskScheduler.Default);
-                try { WriteProgress(Progress(ProgressRecordType.Completed)); } catch (PipelineStoppedException) { }
+                if (ProgressShown)
+                {
+                    try { WriteProgress(Progress(ProgressRecordType.Completed)); } catch (PipelineStoppedException) { }
+                }
             }
         }
 
