@@ -485,9 +485,9 @@ namespace OneStoreIap.Engine
             ParseVoidedPurchasesPage(await FetchVoidedPurchasesPageAsync(query, log, cancellationToken).ConfigureAwait(false));
 
         /// <summary>
-        /// getVoidedPurchases: one page, read but not parsed; its <see cref="PurchaseListReply.ContinuationKey"/> is
-        /// already known, so a streaming caller can ask for the next page while it parses this one
-        /// (<see cref="ParseVoidedPurchasesPage"/>).
+        /// getVoidedPurchases: one page, read but not parsed; when the reply starts with its continuation key
+        /// (<see cref="PurchaseListReply.EarlyContinuationKey"/>), a streaming caller can ask for the next page while it
+        /// parses this one (<see cref="ParseVoidedPurchasesPage"/>).
         /// </summary>
         public Task<PurchaseListReply> FetchVoidedPurchasesPageAsync(PurchaseListQuery query,
             Action<OneStoreRequestLog>? log = null, CancellationToken cancellationToken = default) =>
@@ -810,8 +810,7 @@ namespace OneStoreIap.Engine
                 int filled = 0;
                 while (filled < body.Length)
                 {
-                    Task<int> read = stream.ReadAsync(body, filled, body.Length - filled, cancellationToken);
-                    int n = read.IsCompleted ? read.GetAwaiter().GetResult() : await WithinAttemptAsync(read, response, started, cancellationToken).ConfigureAwait(false);
+                    int n = await ReadWithinAttemptAsync(stream, body, filled, body.Length - filled, response, started, cancellationToken).ConfigureAwait(false);
                     if (n == 0) throw new IOException($"The reply ended after {filled} of the {body.Length} bytes it declared.");
                     filled += n;
                 }
@@ -821,13 +820,20 @@ namespace OneStoreIap.Engine
             byte[] chunk = new byte[16 * 1024];
             while (true)
             {
-                Task<int> pending = stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken);
-                int read = pending.IsCompleted ? pending.GetAwaiter().GetResult() : await WithinAttemptAsync(pending, response, started, cancellationToken).ConfigureAwait(false);
+                int read = await ReadWithinAttemptAsync(stream, chunk, 0, chunk.Length, response, started, cancellationToken).ConfigureAwait(false);
                 if (read == 0) break;
                 if (buffer.Length + read > limit) throw TooLarge(call, (int)response.StatusCode, limit);
                 buffer.Write(chunk, 0, read);
             }
             return buffer.ToArray();
+        }
+
+        /// <summary>One read of the body: at once when the bytes are here, else timed by <see cref="WithinAttemptAsync"/>.</summary>
+        private Task<int> ReadWithinAttemptAsync(Stream stream, byte[] buffer, int offset, int count, HttpResponseMessage response,
+            long started, CancellationToken cancellationToken)
+        {
+            Task<int> read = stream.ReadAsync(buffer, offset, count, cancellationToken);
+            return read.IsCompleted ? read : WithinAttemptAsync(read, response, started, cancellationToken);
         }
 
         /// <summary>

@@ -35,11 +35,6 @@ namespace OneStoreIap.Engine
             get { lock (_gate) return _current; }
         }
 
-        /// <summary>
-        /// The cached token if it is not due for renewal at <paramref name="now"/>; otherwise the result of one shared
-        /// call of <paramref name="issue"/>. The shared request is not cancelled when one waiting caller gives up
-        /// (others may still wait for it); each caller's wait is cancellable.
-        /// </summary>
         /// <summary>The cached token when it needs no renewal yet (no lock, no allocation: the path of almost every call).</summary>
         public AccessTokenInfo? GetFresh(DateTimeOffset now)
         {
@@ -47,12 +42,18 @@ namespace OneStoreIap.Engine
             return current != null && now < current.RenewAfter ? current : null;
         }
 
+        /// <summary>
+        /// The cached token if it is not due for renewal at <paramref name="now"/>; otherwise the result of one shared
+        /// call of <paramref name="issue"/>. The shared request is not cancelled when one waiting caller gives up
+        /// (others may still wait for it); each caller's wait is cancellable.
+        /// </summary>
         public Task<AccessTokenInfo> GetAsync(Func<Task<AccessTokenInfo>> issue, DateTimeOffset now, CancellationToken cancellationToken)
         {
             Task<AccessTokenInfo> pending;
             lock (_gate)
             {
-                if (_current != null && now < _current.RenewAfter) return Task.FromResult(_current);
+                AccessTokenInfo? fresh = GetFresh(now);
+                if (fresh != null) return Task.FromResult(fresh);
                 if (_pending == null)
                 {
                     _pending = RunAsync(issue);

@@ -29,7 +29,7 @@ namespace OneStoreIap.Commands
 
         internal abstract string ActivityName { get; }
 
-        /// <summary>Fetches one page, its continuation key read but its rows not yet parsed.</summary>
+        /// <summary>Fetches one page, its rows not yet parsed.</summary>
         internal abstract Task<PurchaseListReply> FetchPageAsync(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken);
 
         /// <summary>Parses the rows of a fetched page into the cmdlet's output objects (see <see cref="ToOutputs{TItem}"/>), and its continuation key.</summary>
@@ -202,12 +202,16 @@ namespace OneStoreIap.Commands
                             if (items.Length > 0) await firstWritten.ConfigureAwait(false);
                             waitForFirstObject = false;
                         }
+                        // The room reserved for a dropped early request serves this one.
                         if (!reserved) await pages.ReserveAsync(cancellationToken).ConfigureAwait(false);
-                        reserved = false;
                         nextKey = following;
                         next = Fetch(following);
                     }
-                    if (reserved && next == null) pages.Release();
+                    else if (reserved && next == null)
+                    {
+                        // Reserved for an early request that was dropped, and there is no next page.
+                        pages.Release();
+                    }
                 }
                 pages.Add(new Batch(null, null, null, null));
             }
