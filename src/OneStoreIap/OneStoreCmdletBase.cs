@@ -68,6 +68,15 @@ namespace OneStoreIap.Commands
             }
         }
 
+        /// <summary>
+        /// Stops the calling thread's execution context from flowing into work started until the result is disposed.
+        /// The pipeline thread's context carries PowerShell's culture as async-locals with change notifications, so
+        /// every await of a request started under it would set the culture of the thread it resumes on, and set it
+        /// back. Requests need nothing from that context (the engine's JSON and messages are culture-invariant).
+        /// </summary>
+        internal static AsyncFlowControl? SuppressContextFlow() =>
+            ExecutionContext.IsFlowSuppressed() ? (AsyncFlowControl?)null : ExecutionContext.SuppressFlow();
+
         /// <summary>Waits on the pipeline thread for <paramref name="task"/>, writing verbose output meanwhile; Ctrl+C stops the wait at once.</summary>
         protected void WaitFor(Task task)
         {
@@ -303,6 +312,7 @@ namespace OneStoreIap.Commands
         private void StartWaiting()
         {
             bool wake = false;
+            using AsyncFlowControl? noContext = SuppressContextFlow();
             while (true)
             {
                 Slot next;

@@ -64,7 +64,9 @@ namespace OneStoreIap.Commands
             var firstWritten = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             listing.Token.Register(() => firstWritten.TrySetCanceled());
             var query = new PurchaseListQuery { StartTimeMillis = start, EndTimeMillis = end, MaxResults = maxResults };
-            Task producer = Task.Run(() => ProduceAsync(client, query, pages, firstWritten.Task, listing.Token));
+            Task producer;
+            using (SuppressContextFlow())
+                producer = Task.Run(() => ProduceAsync(client, query, pages, firstWritten.Task, listing.Token));
 
             int pageCount = 0;
             long rows = 0;
