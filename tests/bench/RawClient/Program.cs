@@ -259,30 +259,39 @@ internal static class Program
 
     /// <summary>
     /// The benchmark's warm-up rule, the same as tests/bench/WarmUp.ps1's Invoke-WarmUp: run rounds for at least
-    /// <paramref name="minimumMs"/>, then until half a second passes in which the JIT compiles fewer than 10 methods
-    /// (tiering has settled), or 20 s in all.
+    /// <paramref name="minimumMs"/>, then until the JIT has been quiet (fewer than 5 methods compiled over the last 3
+    /// rounds and the last second at least; tiering has settled), or 40 s in all.
     /// </summary>
     private static async Task WarmUp(Func<Task> round, int minimumMs)
     {
         var clock = Stopwatch.StartNew();
-        var windowStart = clock.ElapsedMilliseconds;
-        var methodsAtWindow = JitInfo.GetCompiledMethodCount();
-        while (clock.ElapsedMilliseconds < 20000)
+        // After each round: when it ended and how many methods the JIT had compiled by then.
+        var ends = new List<long>();
+        var counts = new List<long>();
+        while (clock.ElapsedMilliseconds < 40000)
         {
             await round();
-            if (clock.ElapsedMilliseconds - windowStart < 500)
+            ends.Add(clock.ElapsedMilliseconds);
+            counts.Add(JitInfo.GetCompiledMethodCount());
+            if (clock.ElapsedMilliseconds < minimumMs)
             {
                 continue;
             }
 
-            var compiled = JitInfo.GetCompiledMethodCount() - methodsAtWindow;
-            if (clock.ElapsedMilliseconds >= minimumMs && compiled < 10)
+            // The latest round that ended at least 3 rounds and 1 s ago: the quiet window starts there.
+            var last = ends.Count - 1;
+            for (var k = last - 3; k >= 0; k--)
             {
-                return;
-            }
+                if (ends[last] - ends[k] >= 1000)
+                {
+                    if (counts[last] - counts[k] < 5)
+                    {
+                        return;
+                    }
 
-            windowStart = clock.ElapsedMilliseconds;
-            methodsAtWindow = JitInfo.GetCompiledMethodCount();
+                    break;
+                }
+            }
         }
     }
 
