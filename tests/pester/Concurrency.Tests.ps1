@@ -153,9 +153,10 @@ Describe '-ThrottleLimit' {
     }
 
     It 'reads input ahead of the replies, but only a bounded number of items (limit <Limit>)' -TestCases @(
-        @{ Limit = 1; Ahead = 4 }, @{ Limit = 2; Ahead = 4 }, @{ Limit = 8; Ahead = 8 }
+        @{ Limit = 1; Ahead = 16 }, @{ Limit = 2; Ahead = 16 }, @{ Limit = 20; Ahead = 20 }
     ) {
-        $items = @(New-Items -Count 40 -Prefix "ahead$Limit")
+        # Enough items that the bound below can fail.
+        $items = @(New-Items -Count ($Limit + $Ahead + 10) -Prefix "ahead$Limit")
         $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 150 }
         $script:produced = 0
         $script:producedAtFirst = $null
