@@ -10,7 +10,7 @@
        collection before and after; the caller samples working set and private bytes between startTicks and endTicks).
     4. More full passes for at least -WarmupMs after the first and until the JIT has settled (the first runs mostly
        unoptimised code, and PowerShell keeps optimising for seconds), then the timed pass.
-    5. Where the time goes: the module with no command after it ($null = ...), and the PowerShell floor: the same
+    5. Where the time goes: the module with its output discarded (> $null), and the PowerShell floor: the same
        number of distinct objects of the module's output type through Measure-Object, without the module or HTTP.
     Writes one JSON object as the last line of stdout.
 #>
@@ -101,11 +101,13 @@ $elapsedMs = $stopwatch.Elapsed.TotalMilliseconds
 $jitDuringTimedPass = [System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $jitBefore
 if ($measure.Count -ne $firstPassCount) { throw "The passes listed $firstPassCount and $($measure.Count) voided purchases." }
 
-# The module alone, its objects going nowhere: a pipeline of another shape, so one untimed pass, then the median of 3.
-$null = Get-OneStoreVoidedPurchase -PageSize $PageSize
+# The module alone, its objects discarded as they come (> $null; "$null = ..." would keep all of them until the
+# pipeline ends, and the garbage collector would then copy them): a pipeline of another shape, so one untimed pass,
+# then the median of 3.
+Get-OneStoreVoidedPurchase -PageSize $PageSize > $null
 $moduleOnly = foreach ($i in 1..3) {
     $stopwatch.Restart()
-    $null = Get-OneStoreVoidedPurchase -PageSize $PageSize
+    Get-OneStoreVoidedPurchase -PageSize $PageSize > $null
     $stopwatch.Stop()
     $stopwatch.Elapsed.TotalMilliseconds
 }
