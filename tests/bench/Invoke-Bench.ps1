@@ -219,9 +219,13 @@ function Measure-PowerShellLookup {
     $emulatorCpu = Get-EmulatorCpuMs
     $self = [System.Diagnostics.Process]::GetCurrentProcess()
     $cpu = $self.TotalProcessorTime
+    $jitMethods = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
+    $jitTime = [System.Runtime.JitInfo]::GetCompilationTime($false)
     $stopwatch = [System.Diagnostics.Stopwatch]::StartNew()
     $result = & $Run $Rows
     $stopwatch.Stop()
+    $jitMethods = [System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $jitMethods
+    $jitMs = ([System.Runtime.JitInfo]::GetCompilationTime($false) - $jitTime).TotalMilliseconds
     $self.Refresh()
     $clientCpuMs = ($self.TotalProcessorTime - $cpu).TotalMilliseconds
     $emulatorCpuMs = if ($null -ne $emulatorCpu) { (Get-EmulatorCpuMs) - $emulatorCpu }
@@ -229,8 +233,12 @@ function Measure-PowerShellLookup {
     if ($result.Count -ne $Rows.Count -or $result.Errors) {
         throw "$Name returned $($result.Count) of $($Rows.Count) purchases with $($result.Errors) errors; first: $script:FirstLookupError"
     }
-    New-LookupRun $Name $Concurrency $result.Count $result.Errors $stopwatch.Elapsed.TotalMilliseconds $clientCpuMs $emulatorCpuMs $counters `
+    $timed = New-LookupRun $Name $Concurrency $result.Count $result.Errors $stopwatch.Elapsed.TotalMilliseconds $clientCpuMs $emulatorCpuMs $counters `
         $(if ($result.Sample) { $result.Sample.PSObject.TypeNames[0] })
+    # What the JIT compiled inside the timed run, in this process (RawClient runs in its own).
+    $timed | Add-Member -NotePropertyName jitMethods -NotePropertyValue $jitMethods
+    $timed | Add-Member -NotePropertyName jitMs -NotePropertyValue ([Math]::Round($jitMs, 1))
+    $timed
 }
 
 function Measure-RawLookup([int] $Concurrency) {
@@ -359,7 +367,8 @@ try {
             $run | Add-Member -NotePropertyName key -NotePropertyValue $c.Key
             $run | Add-Member -NotePropertyName round -NotePropertyValue ($round + 1)
             $lookupRuns.Add($run)
-            Write-Host ("  round {0}: {1,-36} {2,9:N0} req/s" -f ($round + 1), $run.contender, $run.requestsPerSecond)
+            $jit = if ($run.PSObject.Properties['jitMethods']) { '  (JIT in the run: {0} methods, {1:N0} ms)' -f $run.jitMethods, $run.jitMs }
+            Write-Host ("  round {0}: {1,-36} {2,9:N0} req/s{3}" -f ($round + 1), $run.contender, $run.requestsPerSecond, $jit)
         }
     }
 
