@@ -37,7 +37,6 @@ namespace OneStoreIap.Engine
         private readonly OneStoreClientOptions _options;
         private readonly HttpClient _http;
         private readonly TokenSlot _tokens;
-        private readonly TimeSpan _requestTimeout;
         private readonly TimeProvider _time;
         private readonly ResiliencePipeline _retry;
         private readonly string _origin;
@@ -61,12 +60,11 @@ namespace OneStoreIap.Engine
             _tokens = (options.TokenCache ?? TokenCache.Shared).GetSlot(options.BaseUri, options.ClientId, options.MarketCode);
 
             HttpMessageHandler handler = options.Handler ?? CreateHandler(options.MaxConnectionsPerServer);
-            _requestTimeout = options.RequestTimeout;
             _http = new HttpClient(handler, disposeHandler: options.Handler == null)
             {
                 // The timeout is per attempt (each SendAsync), so that a timeout is retried and reported as such; HttpClient
                 // times the wait for the reply's headers, and ReadBodyAsync what is left of it for the body.
-                Timeout = _requestTimeout,
+                Timeout = options.RequestTimeout,
             };
             _retry = BuildRetryPipeline(options);
         }
@@ -749,7 +747,7 @@ namespace OneStoreIap.Engine
                 failureCode = OneStoreErrorCodes.RequestTimeout;
                 call.Ambiguous = true;
                 throw new OneStoreApiException(OneStoreErrorKind.Timeout, OneStoreErrorCodes.RequestTimeout,
-                    $"{call.Method} {call.Path} got no reply within {_requestTimeout.TotalSeconds:0.###} s.{NotRepeated(call, true)}", status)
+                    $"{call.Method} {call.Path} got no reply within {_options.RequestTimeout.TotalSeconds:0.###} s.{NotRepeated(call, true)}", status)
                 {
                     MayHaveBeenApplied = true,
                     SafeToRepeat = call.SafeToRepeat,
@@ -843,8 +841,8 @@ namespace OneStoreIap.Engine
         /// </summary>
         private async Task<int> WithinAttemptAsync(Task<int> read, HttpResponseMessage response, long started, CancellationToken cancellationToken)
         {
-            if (_requestTimeout == Timeout.InfiniteTimeSpan) return await read.ConfigureAwait(false);
-            TimeSpan left = _requestTimeout - Elapsed(started);
+            if (_options.RequestTimeout == Timeout.InfiniteTimeSpan) return await read.ConfigureAwait(false);
+            TimeSpan left = _options.RequestTimeout - Elapsed(started);
             using var timeout = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond));
             using (timeout.Token.Register(static state => ((HttpResponseMessage)state!).Dispose(), response))
             {
