@@ -5,6 +5,7 @@
 .DESCRIPTION
     One emulator for the whole run, every contender measured in this run, so the ratios hold on a noisy machine.
       1. Lookups of distinct in-app purchases from pipeline input: naive foreach + Invoke-RestMethod,
+         ForEach-Object -Parallel -ThrottleLimit 8 + Invoke-RestMethod (what a practised user writes instead),
          the module at -ThrottleLimit 1 and at its default, raw HttpClient (tests/bench/RawClient) at 1, 8 and 16
          requests in flight. Rounds rotate the order of the contenders; each contender warms up before it is timed.
       2. Paging the voided list: Get-OneStoreVoidedPurchase | Measure-Object in a fresh pwsh (memory sampled from
@@ -203,6 +204,25 @@ function Invoke-NaiveLookup([object[]] $Rows) {
     [pscustomobject]@{ Count = @($out).Count; Errors = $errors; Sample = @($out)[0] }
 }
 
+function Invoke-ParallelLookup([object[]] $Rows) {
+    # What a practised PowerShell user writes instead of the module: one token up front, then
+    # ForEach-Object -Parallel -ThrottleLimit 8 with one Invoke-RestMethod per row.
+    $headers = @{ Authorization = "Bearer $NaiveToken"; 'x-market-code' = $Market }
+    $prefix = "$BaseUri/v7/apps/$ClientId/purchases/inapp/products"
+    $out = $Rows | ForEach-Object -ThrottleLimit 8 -Parallel {
+        $row = $_
+        try {
+            Invoke-RestMethod -Uri "$($using:prefix)/$([uri]::EscapeDataString($row.ProductId))/$([uri]::EscapeDataString($row.PurchaseToken))" `
+                -Headers $using:headers -ContentType 'application/json'
+        } catch {
+            [pscustomobject]@{ ParallelLookupError = $_.ToString() }
+        }
+    }
+    $failed = @($out | Where-Object { $_.PSObject.Properties['ParallelLookupError'] })
+    if ($failed.Count) { $script:FirstLookupError = $failed[0].ParallelLookupError }
+    [pscustomobject]@{ Count = @($out).Count - $failed.Count; Errors = $failed.Count; Sample = @($out)[0] }
+}
+
 function Invoke-ModuleLookup([object[]] $Rows, [int] $ThrottleLimit) {
     $params = @{ ErrorAction = 'SilentlyContinue'; ErrorVariable = 'lookupErrors' }
     if ($ThrottleLimit -gt 0) { $params.ThrottleLimit = $ThrottleLimit }
@@ -345,6 +365,7 @@ try {
 
     $contenders = @(
         @{ Key = 'naive'; Run = { Measure-PowerShellLookup 'naive foreach + Invoke-RestMethod' 1 { param($r) Invoke-NaiveLookup $r } } }
+        @{ Key = 'parallel8'; Run = { Measure-PowerShellLookup 'ForEach-Object -Parallel 8 + Invoke-RestMethod' 8 { param($r) Invoke-ParallelLookup $r } } }
         @{ Key = 'module1'; Run = { Measure-PowerShellLookup 'module -ThrottleLimit 1' 1 { param($r) Invoke-ModuleLookup $r 1 } } }
         @{ Key = 'moduleDefault'; Run = { Measure-PowerShellLookup 'module (default)' 8 { param($r) Invoke-ModuleLookup $r 0 } } }
         @{ Key = 'module16'; Run = { Measure-PowerShellLookup 'module -ThrottleLimit 16' 16 { param($r) Invoke-ModuleLookup $r 16 } } }
@@ -391,6 +412,7 @@ try {
     $rps = { param($key) [double]$lookupSummary[$key].requestsPerSecond }
     $lookupRatios = [ordered]@{
         moduleDefaultOverNaive      = [Math]::Round((& $rps moduleDefault) / (& $rps naive), 2)
+        moduleDefaultOverParallel8  = [Math]::Round((& $rps moduleDefault) / (& $rps parallel8), 2)
         moduleDefaultOverRaw8       = [Math]::Round((& $rps moduleDefault) / (& $rps raw8), 3)
         moduleSequentialOverRaw1    = [Math]::Round((& $rps module1) / (& $rps raw1), 3)
         moduleDefaultOverSequential = [Math]::Round((& $rps moduleDefault) / (& $rps module1), 2)
@@ -568,6 +590,7 @@ try {
     } | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
     Write-Host ("Ratios: module default / naive {0:N2}x; module default / raw at 8 {1:N3}; module sequential / raw sequential {2:N3}" -f `
             $lookupRatios.moduleDefaultOverNaive, $lookupRatios.moduleDefaultOverRaw8, $lookupRatios.moduleSequentialOverRaw1)
+    Write-Host ("Module default / ForEach-Object -Parallel 8 + Invoke-RestMethod: {0:N2}x" -f $lookupRatios.moduleDefaultOverParallel8)
     Write-Host ("Scaling: raw 8 in flight / raw 1 = {0:N2}x; raw 16 / raw 8 = {1:N2}x; module default / module sequential = {2:N2}x; module 16 / raw 16 = {3:N3}" -f `
             $lookupRatios.raw8OverRaw1, $lookupRatios.raw16OverRaw8, $lookupRatios.moduleDefaultOverSequential, $lookupRatios.module16OverRaw16)
     Write-Host "Token requests (module): $connectTokenRequests at Connect-OneStore, $($moduleTokenRequests - $connectTokenRequests) during $($Rounds * 3) lookup runs"
