@@ -107,7 +107,7 @@ namespace OneStoreIap.Engine
     /// <summary>A list page's reply, read but not yet parsed.</summary>
     public sealed class PurchaseListReply
     {
-        internal PurchaseListReply(byte[] body, object call, string? earlyContinuationKey)
+        internal PurchaseListReply(byte[] body, OneStoreClient.CallState call, string? earlyContinuationKey)
         {
             Body = body;
             Call = call;
@@ -116,7 +116,8 @@ namespace OneStoreIap.Engine
 
         internal byte[] Body { get; }
 
-        internal object Call { get; }
+        /// <summary>The call that fetched it: its method and path name the page in a parse error.</summary>
+        internal OneStoreClient.CallState Call { get; }
 
         /// <summary>
         /// The key for the next page when the reply starts with it (the spec's layout), known before the rows are parsed;

@@ -66,6 +66,13 @@ namespace OneStoreIap.Engine
             }
         }
 
+        /// <summary>
+        /// For a listing's failed page: the continuationKey and window to start again from, losing and repeating
+        /// nothing (<see cref="PurchasePager{T}"/>); null for other failures, and when the listing cannot be resumed
+        /// (a server that loops).
+        /// </summary>
+        public ListingPosition? ResumeFrom { get; internal set; }
+
         /// <summary>True when the request may have reached the server although no reply came back.</summary>
         public bool MayHaveBeenApplied { get; internal set; }
 

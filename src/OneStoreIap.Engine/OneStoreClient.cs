@@ -509,11 +509,41 @@ namespace OneStoreIap.Engine
         public PurchaseListPage<UnconfirmedPurchaseItem> ParseUnconfirmedPurchasesPage(PurchaseListReply reply) =>
             ParseListPage(reply, OneStoreJsonContext.Default.UnconfirmedPage, p => (p.UnconfirmedPurchaseList, p.UnconfirmedPurchaseListSpaced, p.ContinuationKey));
 
+        /// <summary>
+        /// getVoidedPurchases, every page from <paramref name="query"/>'s continuationKey (or the window's start), each
+        /// row turned into the caller's object by <paramref name="map"/> off the caller's thread (see <see cref="PurchasePager{T}"/>).
+        /// </summary>
+        public PurchasePager<T> ListVoidedPurchases<T>(PurchaseListQuery query, Func<VoidedPurchaseItem, T> map,
+            Action<OneStoreRequestLog>? log = null, CancellationToken cancellationToken = default) where T : class
+        {
+            ValidateListQuery(query);
+            return new PurchasePager<T>("voided purchases", query,
+                (q, ct) => FetchVoidedPurchasesPageAsync(q, log, ct),
+                reply => MapPage(ParseVoidedPurchasesPage(reply), map), cancellationToken);
+        }
+
+        /// <summary>getUnconfirmedPurchases, every page (see <see cref="ListVoidedPurchases{T}"/>).</summary>
+        public PurchasePager<T> ListUnconfirmedPurchases<T>(PurchaseListQuery query, Func<UnconfirmedPurchaseItem, T> map,
+            Action<OneStoreRequestLog>? log = null, CancellationToken cancellationToken = default) where T : class
+        {
+            ValidateListQuery(query);
+            return new PurchasePager<T>("unconfirmed purchases", query,
+                (q, ct) => FetchUnconfirmedPurchasesPageAsync(q, log, ct),
+                reply => MapPage(ParseUnconfirmedPurchasesPage(reply), map), cancellationToken);
+        }
+
+        private static (T[] Items, string? ContinuationKey) MapPage<TItem, T>(PurchaseListPage<TItem> page, Func<TItem, T> map)
+        {
+            var items = new T[page.Items.Count];
+            for (int i = 0; i < items.Length; i++) items[i] = map(page.Items[i]);
+            return (items, page.ContinuationKey);
+        }
+
         /// <summary>A list page's rows: under the tables' key and under the examples' key with a trailing space, merged.</summary>
         private static PurchaseListPage<TItem> ParseListPage<TPage, TItem>(PurchaseListReply reply, JsonTypeInfo<TPage> typeInfo,
             Func<TPage, (List<TItem?>? Plain, List<TItem?>? Spaced, string? Key)> parts) where TPage : class where TItem : class
         {
-            var call = (CallState)reply.Call;
+            CallState call = reply.Call;
             TPage page = Deserialize(reply.Body, typeInfo, call) ?? throw EmptyReply(call);
             var (plain, spaced, key) = parts(page);
             return new PurchaseListPage<TItem>(Merge(plain, spaced), key);
@@ -621,12 +651,19 @@ namespace OneStoreIap.Engine
             return action == null ? path : path + "/" + action;
         }
 
-        private string ListPath(string list, PurchaseListQuery query)
+        /// <summary>A list query's own checks, before any request (and before a pager starts).</summary>
+        private void ValidateListQuery(PurchaseListQuery query)
         {
+            ThrowIfDisposed();
             if (query == null) throw new ArgumentNullException(nameof(query));
             OneStoreInput.ValidateMaxResults(query.MaxResults);
             if (query.StartTimeMillis is long s && query.EndTimeMillis is long e && s > e)
                 throw new OneStoreApiException(OneStoreErrorKind.Validation, OneStoreErrorCodes.InvalidTimeRange, "The start time is after the end time.");
+        }
+
+        private string ListPath(string list, PurchaseListQuery query)
+        {
+            ValidateListQuery(query);
             var builder = new StringBuilder("/v7/apps/").Append(_escapedClientId).Append('/').Append(list);
             char separator = '?';
             void Add(string name, string value)
@@ -1019,7 +1056,7 @@ namespace OneStoreIap.Engine
         }
 
         /// <summary>One logical call, across its attempts.</summary>
-        private sealed class CallState
+        internal sealed class CallState
         {
             public CallState(HttpMethod method, string path, Action<OneStoreRequestLog>? log)
             {

@@ -2,10 +2,10 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace OneStoreIap.Commands
+namespace OneStoreIap.Engine
 {
     /// <summary>
-    /// The hand-off between a list cmdlet's page fetcher (a thread-pool task) and its pipeline thread. The fetcher
+    /// The hand-off between a listing's page fetcher (a thread-pool task) and the thread that drains it (a list cmdlet's pipeline thread). The fetcher
     /// reserves room before it asks for a page, so no more than the capacity is ever fetched and not yet taken. The
     /// pipeline thread blocks on a monitor, woken directly by the fetcher (no thread-pool hop per page).
     /// </summary>
