@@ -61,6 +61,9 @@ namespace OneStoreIap
         /// <summary>The seed's first app as a credential: the client id and (as a SecureString) its client secret.</summary>
         public PSCredential? Credential { get; }
 
+        /// <summary>The license key (public RSA key, Developer Center format) of the seed's first app: it verifies the emulator's receipts and notifications.</summary>
+        public string? LicenseKey { get; internal set; }
+
         /// <summary>True when it runs inside this pwsh process (started by Start-OneStoreEmulator).</summary>
         public bool InProcess { get; }
 
