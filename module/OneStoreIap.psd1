@@ -37,7 +37,8 @@
         'Set-OneStoreEmulatorClock',
         'Add-OneStoreEmulatorFault',
         'Clear-OneStoreEmulatorFault',
-        'Get-OneStoreEmulatorNotification'
+        'Get-OneStoreEmulatorNotification',
+        'Add-OneStoreEmulatorNotificationFault'
     )
     AliasesToExport      = @()
     VariablesToExport    = @()

@@ -105,7 +105,7 @@ namespace OneStoreIap.Commands
                 baseUri = environment == OneStoreEnvironment.Sandbox ? OneStoreClientOptions.SandboxUri : OneStoreClientOptions.CommercialUri;
             }
 
-            string? licenseKey = LicenseKey ?? (ParameterSetName == EmulatorSet ? Emulator.LicenseKey : null) ?? LicenseKeySource.Find(null, null);
+            string? licenseKey = LicenseKey ?? (ParameterSetName == EmulatorSet ? Emulator.GetLicenseKey() : null) ?? LicenseKeySource.Find(null, null);
             if (licenseKey != null && !OneStoreLicenseKey.TryParse(licenseKey, out _, out string? keyProblem))
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException(keyProblem), "InvalidArgument", ErrorCategory.InvalidArgument, null));
 
