@@ -26,6 +26,9 @@
         'Get-OneStoreVoidedPurchase',
         'Get-OneStoreUnconfirmedPurchase',
         'Invoke-OneStoreRequest',
+        'Test-OneStorePurchaseSignature',
+        'Confirm-OneStorePurchase',
+        'ConvertFrom-OneStoreNotification',
         'Start-OneStoreEmulator',
         'Stop-OneStoreEmulator',
         'Add-OneStoreEmulatorPurchase',
@@ -33,7 +36,9 @@
         'Revoke-OneStoreEmulatorPurchase',
         'Set-OneStoreEmulatorClock',
         'Add-OneStoreEmulatorFault',
-        'Clear-OneStoreEmulatorFault'
+        'Clear-OneStoreEmulatorFault',
+        'Get-OneStoreEmulatorNotification',
+        'Add-OneStoreEmulatorNotificationFault'
     )
     AliasesToExport      = @()
     VariablesToExport    = @()

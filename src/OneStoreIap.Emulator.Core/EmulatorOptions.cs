@@ -23,6 +23,15 @@ namespace OneStoreIap.Emulator
         /// <summary>How many API requests the request log keeps.</summary>
         public int RequestLogCapacity { get; init; } = 1000;
 
+        /// <summary>Where the seed's first app gets its PNS notifications (overrides its seed <c>notificationUri</c>).</summary>
+        public string? NotificationUri { get; init; }
+
+        /// <summary>How many times a notification answered other than 200 is retried.</summary>
+        public int NotificationRetryCount { get; init; } = 3;
+
+        /// <summary>The first notification retry's delay; each next one doubles.</summary>
+        public TimeSpan NotificationRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
         /// <summary>Receives one line per API request (method, route, status, duration) when set.</summary>
         public Action<string>? LogSink { get; init; }
     }

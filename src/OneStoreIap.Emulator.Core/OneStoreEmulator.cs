@@ -41,14 +41,65 @@ namespace OneStoreIap.Emulator
             logSink = options.LogSink;
             api = new ApiHandler(state, tokens, clock, (long)options.TokenLifetime.TotalMilliseconds, options.Sandbox);
             control = new ControlHandler(this, state, clock, faults, counters, log, tokens);
+            Notifications = new NotificationSender(Keys, clock, options.Sandbox)
+            {
+                Retries = Math.Max(0, options.NotificationRetryCount),
+                RetryDelayMs = (int)Math.Max(0, options.NotificationRetryDelay.TotalMilliseconds),
+            };
             try
             {
-                lock (state.Gate) Seed.Load(state, seedJson, clock.NowMillis);
+                lock (state.Gate) LoadSeed();
             }
             catch (Exception e) when (e is SeedException || e is System.Text.Json.JsonException || e is InvalidOperationException || e is FormatException)
             {
                 throw new ArgumentException("The seed is not valid: " + e.Message, nameof(options), e);
             }
+        }
+
+        /// <summary>The apps' key pairs (receipts and PNS messages are signed with them).</summary>
+        internal AppKeys Keys { get; } = new();
+
+        /// <summary>The PNS sender.</summary>
+        internal NotificationSender Notifications { get; }
+
+        /// <summary>The license key (base64 DER SubjectPublicKeyInfo) of an app; its key pair is generated on first use.</summary>
+        public string LicenseKey(string clientId) => Keys.LicenseKey(clientId);
+
+        // Under state.Gate. What the seed cancels at load time (the 3-day rule on old purchases) notifies nobody.
+        private void LoadSeed()
+        {
+            state.Cancelled = null;
+            Seed.Load(state, seedJson, clock.NowMillis);
+            var first = true;
+            foreach (var app in state.Apps)
+            {
+                if (app.PrivateKey != null) Keys.Put(app.ClientId, app.PrivateKey);
+                if (first && Options.NotificationUri != null) app.NotificationUri = Seed.NotificationUri(Options.NotificationUri);
+                if (notificationUris.TryGetValue(app.ClientId, out var set)) app.NotificationUri = set;
+                first = false;
+            }
+            state.Cancelled = PurchaseCancelled;
+        }
+
+        // Notification URIs set through the control API: they outlive a reset, as the start-up options do.
+        private readonly System.Collections.Generic.Dictionary<string, string?> notificationUris = new(StringComparer.Ordinal);
+
+        /// <summary>Under state.Gate: sets where an app's notifications go (null: nowhere), also after a reset.</summary>
+        internal void SetNotificationUri(AppInfo app, string? uri)
+        {
+            app.NotificationUri = uri;
+            notificationUris[app.ClientId] = uri;
+        }
+
+        /// <summary>Under state.Gate: a purchase completed (added through the control API).</summary>
+        internal void PurchaseCompleted(Purchase p) => Notify(p, completed: true);
+
+        private void PurchaseCancelled(Purchase p) => Notify(p, completed: false);
+
+        private void Notify(Purchase p, bool completed)
+        {
+            var uri = state.FindApp(p.ClientId)?.NotificationUri;
+            if (uri != null) Notifications.Enqueue(p, uri, completed);
         }
 
         /// <summary>The options this instance started with.</summary>
@@ -65,10 +116,11 @@ namespace OneStoreIap.Emulator
             counters.Reset();
             log.Clear();
             tokens.ForgetCurrent();
+            Notifications.Clear();
             lock (state.Gate)
             {
                 state.Clear();
-                Seed.Load(state, seedJson, clock.NowMillis);
+                LoadSeed();
             }
         }
 

@@ -8,7 +8,7 @@ using OneStoreIap.Emulator;
 namespace OneStoreIap.Emulator.Host
 {
     /// <summary>
-    /// dotnet OneStoreIap.Emulator.dll [--urls URL[;URL]] [--seed PATH] [--token-lifetime SECONDS] [--sandbox] [--log] [--allow-remote]
+    /// dotnet OneStoreIap.Emulator.dll [--urls URL[;URL]] [--seed PATH] [--token-lifetime SECONDS] [--sandbox] [--log] [--allow-remote] [--notification-uri URI] [--notification-retries N] [--notification-retry-delay-ms MS]
     /// The first stdout line is "Now listening on: URL" (the bound port); nothing is printed before it.
     /// </summary>
     public static class Program
@@ -46,6 +46,9 @@ namespace OneStoreIap.Emulator.Host
                     SeedPath = options.SeedPath,
                     TokenLifetime = TimeSpan.FromSeconds(options.TokenLifetimeSeconds),
                     Sandbox = options.Sandbox,
+                    NotificationUri = options.NotificationUri,
+                    NotificationRetryCount = options.NotificationRetries,
+                    NotificationRetryDelay = TimeSpan.FromMilliseconds(options.NotificationRetryDelayMs),
                     LogSink = options.Log ? line => Console.Error.WriteLine(line) : null,
                 });
             }
@@ -83,7 +86,7 @@ namespace OneStoreIap.Emulator.Host
     public sealed class EmulatorCommandLine
     {
         public const string Usage =
-            "usage: OneStoreIap.Emulator [--urls URL[;URL]] [--seed PATH] [--token-lifetime SECONDS] [--sandbox] [--log] [--allow-remote]";
+            "usage: OneStoreIap.Emulator [--urls URL[;URL]] [--seed PATH] [--token-lifetime SECONDS] [--sandbox] [--log] [--allow-remote] [--notification-uri URI] [--notification-retries N] [--notification-retry-delay-ms MS]";
 
         public List<string> Urls { get; } = new();
         public string? SeedPath { get; private set; }
@@ -92,6 +95,9 @@ namespace OneStoreIap.Emulator.Host
         public bool Log { get; private set; }
         public bool AllowRemote { get; private set; }
         public bool Help { get; private set; }
+        public string? NotificationUri { get; private set; }
+        public int NotificationRetries { get; private set; } = 3;
+        public int NotificationRetryDelayMs { get; private set; } = 200;
 
         public static EmulatorCommandLine Parse(IReadOnlyList<string> args)
         {
@@ -135,6 +141,21 @@ namespace OneStoreIap.Emulator.Host
                         break;
                     case "--allow-remote":
                         result.AllowRemote = true;
+                        break;
+                    case "--notification-uri":
+                        result.NotificationUri = Value();
+                        if (!Uri.TryCreate(result.NotificationUri, UriKind.Absolute, out var pns) || (pns.Scheme != "http" && pns.Scheme != "https"))
+                            throw new ArgumentException("--notification-uri must be an absolute http or https URI.");
+                        break;
+                    case "--notification-retries":
+                        if (!int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var retries) || retries > 10)
+                            throw new ArgumentException("--notification-retries must be 0 to 10.");
+                        result.NotificationRetries = retries;
+                        break;
+                    case "--notification-retry-delay-ms":
+                        if (!int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var delay) || delay > 60_000)
+                            throw new ArgumentException("--notification-retry-delay-ms must be 0 to 60000.");
+                        result.NotificationRetryDelayMs = delay;
                         break;
                     case "--help":
                     case "-h":

@@ -31,6 +31,9 @@ namespace OneStoreIap
 
         public Uri BaseUri => _client.BaseUri;
 
+        /// <summary>The app's license key (public; it verifies purchase and notification signatures), when one was given.</summary>
+        public string? LicenseKey { get; internal set; }
+
         /// <summary>When the cached access token expires (it is renewed before that, automatically).</summary>
         public DateTimeOffset? TokenExpiresOn => _client.TokenExpiresOn;
 

@@ -59,6 +59,7 @@ namespace OneStoreIap.Emulator.Internal
                     }
                     case ("DELETE", "faults"):
                         faults.Clear();
+                        owner.Notifications.ClearFaults();
                         return Ok(w => w.WriteString("status", "cleared"));
                     case ("GET", "faults"):
                         return ListFaults();
@@ -72,6 +73,7 @@ namespace OneStoreIap.Emulator.Internal
                     case ("GET", "tokens"):
                         return Tokens();
                 }
+                if (PnsControl.Handle(owner, state, method, s, body) is EmulatorResponse pns) return pns;
                 if (s.Length == 3 && s[1] == "purchases" && method == "GET") return GetPurchase(s[2]);
                 if (s.Length == 4 && s[1] == "purchases" && s[3] == "void" && method == "POST") return VoidPurchase(s[2], body);
                 return Error(404, "ResourceNotFound", "No control route " + method + " /_emulator/" + path + ".");
@@ -86,7 +88,7 @@ namespace OneStoreIap.Emulator.Internal
             }
         }
 
-        private static JsonElement Object(byte[] body)
+        internal static JsonElement Object(byte[] body)
         {
             if (body.Length == 0) return JsonDocument.Parse("{}").RootElement;
             using var doc = JsonDocument.Parse(body);
@@ -97,6 +99,7 @@ namespace OneStoreIap.Emulator.Internal
         private EmulatorResponse AddApp(byte[] body)
         {
             var app = Seed.ParseApp(Object(body));
+            if (app.PrivateKey != null) owner.Keys.Put(app.ClientId, app.PrivateKey);
             lock (state.Gate) state.PutApp(app);
             return Ok(w => WriteApp(w, app));
         }
@@ -136,10 +139,11 @@ namespace OneStoreIap.Emulator.Internal
             {
                 state.Sweep(now);
                 var p = state.Add(Seed.BuildPurchase(e, now, state));
+                if (!p.IsVoided) owner.PurchaseCompleted(p);
                 state.Sweep(now);
                 copy = p.Clone();
             }
-            return Ok(w => WritePurchase(w, copy, now));
+            return Ok(w => { WritePurchase(w, copy, now); Receipts.Write(w, copy, owner.Keys); });
         }
 
         private EmulatorResponse AddBulk(byte[] body)
@@ -178,7 +182,7 @@ namespace OneStoreIap.Emulator.Internal
                 if (p == null) return Error(404, "NoSuchData", "No purchase with token '" + token + "'.");
                 copy = p.Clone();
             }
-            return Ok(w => WritePurchase(w, copy, now));
+            return Ok(w => { WritePurchase(w, copy, now); Receipts.Write(w, copy, owner.Keys); });
         }
 
         private EmulatorResponse VoidPurchase(string token, byte[] body)
@@ -197,7 +201,7 @@ namespace OneStoreIap.Emulator.Internal
                 p.ChangeCount++;
                 copy = p.Clone();
             }
-            return Ok(w => WritePurchase(w, copy, now));
+            return Ok(w => { WritePurchase(w, copy, now); Receipts.Write(w, copy, owner.Keys); });
         }
 
         private EmulatorResponse Advance(byte[] body)
@@ -365,7 +369,7 @@ namespace OneStoreIap.Emulator.Internal
             w.WriteNumber("changeCount", p.ChangeCount);
         }
 
-        private static EmulatorResponse Ok(Action<Utf8JsonWriter> members) =>
+        internal static EmulatorResponse Ok(Action<Utf8JsonWriter> members) =>
             Json.Response(200, Json.Write(w =>
             {
                 w.WriteStartObject();

@@ -45,6 +45,12 @@ namespace OneStoreIap.Emulator.Internal
         public string ClientSecret = "";
         public string[] Markets = { Internal.Markets.One };
         public bool Blocked;
+
+        /// <summary>Where PNS notifications of this app go (null: none are sent).</summary>
+        public string? NotificationUri;
+
+        /// <summary>The seed's private key (PEM or base64 PKCS#8); null: one is generated.</summary>
+        public string? PrivateKey;
     }
 
     internal sealed class ProductInfo

@@ -63,6 +63,8 @@ namespace OneStoreIap.Emulator.Internal
                 ClientId = RequiredString(e, "clientId"),
                 ClientSecret = RequiredString(e, "clientSecret"),
                 Blocked = Bool(e, "blocked") ?? false,
+                NotificationUri = NotificationUri(String(e, "notificationUri")),
+                PrivateKey = String(e, "privateKey"),
             };
             if (app.ClientId.Length == 0) throw new SeedException("'clientId' must not be empty.");
             if (e.TryGetProperty("markets", out var markets) && markets.ValueKind == JsonValueKind.Array)
@@ -77,6 +79,15 @@ namespace OneStoreIap.Emulator.Internal
                 app.Markets = list.ToArray();
             }
             return app;
+        }
+
+        /// <summary>A notification URI: absolute http or https (null stays null).</summary>
+        public static string? NotificationUri(string? text)
+        {
+            if (text == null || text.Length == 0) return null;
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                throw new SeedException("'notificationUri' must be an absolute http or https URI.");
+            return uri.ToString();
         }
 
         public static ProductInfo ParseProduct(JsonElement e, EmulatorState state)

@@ -24,6 +24,9 @@ namespace OneStoreIap.Emulator.Internal
 
         public int PurchaseCount => byToken.Count;
 
+        /// <summary>Called (under <see cref="Gate"/>) when a purchase is cancelled: a refund or the 3-day rule (PNS).</summary>
+        public Action<Purchase>? Cancelled;
+
         public void Clear()
         {
             apps.Clear();
@@ -142,6 +145,7 @@ namespace OneStoreIap.Emulator.Internal
                 {
                     ApplyVoid(p, p.PurchaseTime + Time.AutoCancelAfter, cancelReason: 1);
                     p.AutoCancelled = true;
+                    Cancelled?.Invoke(p);
                 }
                 index.Voided.AddMany(due);
             }
@@ -154,6 +158,7 @@ namespace OneStoreIap.Emulator.Internal
             if (p.IsUnconfirmed) index.Unconfirmed.Remove(p);
             ApplyVoid(p, voidedTime, cancelReason: 1);
             index.Voided.Insert(p);
+            Cancelled?.Invoke(p);
         }
 
         private static void ApplyVoid(Purchase p, long voidedTime, int cancelReason)

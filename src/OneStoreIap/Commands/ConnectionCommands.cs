@@ -69,6 +69,11 @@ namespace OneStoreIap.Commands
         [ValidateRange(1, 600)]
         public int TimeoutSec { get; set; } = 30;
 
+        /// <summary>The app's license key (base64 DER, as the Developer Center shows it) for the signature cmdlets; default: ONESTORE_LICENSE_KEY, or the emulator's.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? LicenseKey { get; set; }
+
         /// <summary>Also writes the connection to the pipeline.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -99,6 +104,10 @@ namespace OneStoreIap.Commands
                 environment = Environment;
                 baseUri = environment == OneStoreEnvironment.Sandbox ? OneStoreClientOptions.SandboxUri : OneStoreClientOptions.CommercialUri;
             }
+
+            string? licenseKey = LicenseKey ?? (ParameterSetName == EmulatorSet ? Emulator.GetLicenseKey() : null) ?? LicenseKeySource.Find(null, null);
+            if (licenseKey != null && !OneStoreLicenseKey.TryParse(licenseKey, out _, out string? keyProblem))
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException(keyProblem), "InvalidArgument", ErrorCategory.InvalidArgument, null));
 
             OneStoreClient client;
             try
@@ -132,7 +141,7 @@ namespace OneStoreIap.Commands
                 return;
             }
 
-            var connection = new OneStoreConnection(client, environment);
+            var connection = new OneStoreConnection(client, environment) { LicenseKey = licenseKey };
             ConnectionState.SetDefault(connection);
             WriteVerbose($"Connected to {connection}; the token expires {connection.TokenExpiresOn:u}.");
             if (PassThru) WriteObject(connection);

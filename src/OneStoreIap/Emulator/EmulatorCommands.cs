@@ -31,6 +31,11 @@ namespace OneStoreIap.Commands
         [Parameter]
         public SwitchParameter Sandbox { get; set; }
 
+        /// <summary>Where the seed's first app's PNS notifications go (http or https).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? NotificationUri { get; set; }
+
         protected override void EndProcessing()
         {
             string? unsupported = EmulatorLoader.GetUnsupportedReason();
@@ -75,6 +80,17 @@ namespace OneStoreIap.Commands
                 return;
             }
             EmulatorRegistry.Add(instance);
+            try
+            {
+                if (instance.ClientId != null && NotificationUri != null) EmulatorApps.SetNotificationUri(instance.BaseUri, instance.ClientId, NotificationUri);
+                instance.GetLicenseKey();
+            }
+            catch (InvalidOperationException e)
+            {
+                instance.Stop();
+                EmulatorRegistry.Forget(instance);
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidArgument", ErrorCategory.InvalidArgument, NotificationUri));
+            }
             WriteVerbose("The emulator listens on " + instance.BaseUri + " (app " + instance.ClientId + ").");
             WriteObject(EmulatorCmdletBase.WithDefaultDisplay(instance, "BaseUri", "ClientId", "InProcess", "IsRunning"));
         }

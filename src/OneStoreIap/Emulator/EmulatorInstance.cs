@@ -61,6 +61,24 @@ namespace OneStoreIap
         /// <summary>The seed's first app as a credential: the client id and (as a SecureString) its client secret.</summary>
         public PSCredential? Credential { get; }
 
+        /// <summary>The license key (public RSA key, Developer Center format) of the seed's first app: it verifies the emulator's receipts and notifications.</summary>
+        public string? LicenseKey { get; internal set; }
+
+        /// <summary>The license key, asked of the emulator the first time for one running elsewhere; null when it has none.</summary>
+        internal string? GetLicenseKey()
+        {
+            if (LicenseKey != null || ClientId == null) return LicenseKey;
+            try
+            {
+                LicenseKey = EmulatorApps.LicenseKey(BaseUri, ClientId);
+            }
+            catch (Exception e) when (e is System.Net.Http.HttpRequestException || e is System.Threading.Tasks.TaskCanceledException || e is InvalidOperationException)
+            {
+                // An emulator too old to have keys, or not there: Connect-OneStore then fails on its own.
+            }
+            return LicenseKey;
+        }
+
         /// <summary>True when it runs inside this pwsh process (started by Start-OneStoreEmulator).</summary>
         public bool InProcess { get; }
 

@@ -58,6 +58,12 @@ namespace OneStoreIap
         /// <summary>How many times any changing call (or a refund) applied to it.</summary>
         public int ChangeCount { get; set; }
 
+        /// <summary>What the ONE store SDK hands the app for this purchase: its originalJson (the purchase's state now)...</summary>
+        public string? OriginalJson { get; set; }
+
+        /// <summary>... and its signature (SHA512withRSA with the app's key, base64). Both bind to Confirm-OneStorePurchase by property name.</summary>
+        public string? Signature { get; set; }
+
         /// <summary>Every member of the control API's reply, as ConvertFrom-Json would show it.</summary>
         public PSObject? State { get; set; }
 
@@ -93,6 +99,8 @@ namespace OneStoreIap
                 ConsumeCount = (int)(Number(values, "consumeCount") ?? 0),
                 AcknowledgeCount = (int)(Number(values, "acknowledgeCount") ?? 0),
                 ChangeCount = (int)(Number(values, "changeCount") ?? 0),
+                OriginalJson = Text(values, "originalJson"),
+                Signature = Text(values, "signature"),
                 State = InvokeOneStoreRequestCommand.ToPowerShell(tree) as PSObject,
             };
         }
