@@ -11,6 +11,9 @@
 #   - A block that cannot run here (PowerShell Gallery installs, real ONE store hosts, prompts) starts with the line
 #     '# not run: <reason>'; it is reported as skipped with that reason.
 # A block passes when its pwsh exits with 0 and writes no error.
+#   - The example column of a table (a cell that is one `code span` starting with a module cmdlet) runs too, each
+#     against a freshly reset emulator and connection ($ConfirmPreference = 'None', as if the user said yes), in the
+#     same folder. A Connect-OneStore example without -BaseUri or -Emulator would reach the real ONE store: not run.
 
 BeforeDiscovery {
     $readme = Join-Path $PSScriptRoot '..' '..' 'README.md'
@@ -25,6 +28,17 @@ BeforeDiscovery {
             $skip = if ($first -match '^\s*#\s*not run:\s*(.+)$') { $Matches[1].Trim() } else { '' }
             $pester = $code -match '(?m)^\s*(BeforeAll|Describe|It)\b'
             @{ Number = $n; Line = $line; Code = $code; SkipReason = $skip; IsPester = $pester; Title = ($first.Trim() -replace '^#\s*', '') }
+        }
+    )
+    $script:Cells = @(
+        $lineNumber = 0
+        foreach ($row in $text -split "`n") {
+            $lineNumber++
+            if ($row -notmatch '^\|.*\|\s*`([A-Z][a-z]+-OneStore[^`]*)`\s*\|\s*$') { continue }
+            # a table cell escapes its pipes
+            $code = $Matches[1] -replace '\\\|', '|'
+            $skip = if ($code -match '^Connect-OneStore\b' -and $code -notmatch '-BaseUri|-Emulator') { 'connects to the real ONE store' } else { '' }
+            @{ Line = $lineNumber; Code = $code; SkipReason = $skip }
         }
     )
 }
@@ -74,6 +88,42 @@ BeforeAll {
 }
 
 Describe 'README.md' {
+    Context 'table examples' {
+        BeforeAll {
+            $script:CellWork = New-ReadmeFolder
+            $runnable = @($Cells | Where-Object { -not $_.SkipReason })
+            $codes = Join-Path $CellWork 'cells.json'
+            ConvertTo-Json -InputObject @($runnable | ForEach-Object Code) | Set-Content -Path $codes -Encoding utf8
+            $results = Join-Path $CellWork 'results.json'
+            $script:CellRun = Invoke-InFreshPwsh $CellWork @"
+`$ProgressPreference = 'SilentlyContinue'
+`$ConfirmPreference = 'None'
+`$ErrorActionPreference = 'Stop'
+`$emulator = Start-OneStoreEmulator
+`$secret = ConvertTo-SecureString 'sample-client-secret-0000' -AsPlainText -Force
+`$results = [ordered]@{}
+foreach (`$code in (Get-Content -Raw '$codes' | ConvertFrom-Json)) {
+    `$null = Invoke-RestMethod -Method Post "`$(`$emulator.BaseUri)_emulator/reset" -ContentType 'application/json' -Body '{}'
+    Connect-OneStore -Emulator `$emulator
+    try {
+        `$null = & ([scriptblock]::Create(`$code)) *>&1 | Out-String
+        `$results[`$code] = ''
+    } catch {
+        `$results[`$code] = "`$(`$_.FullyQualifiedErrorId): `$(`$_.Exception.Message)"
+    }
+}
+`$results | ConvertTo-Json | Set-Content '$results'
+"@
+            $script:CellResults = if (Test-Path $results) { Get-Content -Raw $results | ConvertFrom-Json -AsHashtable } else { @{} }
+        }
+
+        It 'line <Line>: <Code>' -ForEach $Cells {
+            if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+            $CellResults.ContainsKey($Code) | Should -BeTrue -Because $CellRun.Output
+            $CellResults[$Code] | Should -BeNullOrEmpty
+        }
+    }
+
     It 'has runnable blocks (the convention is read)' {
         @($Blocks | Where-Object { -not $_.SkipReason }).Count | Should -BeGreaterThan 1
     }
