@@ -15,16 +15,26 @@ namespace OneStoreIap.Emulator
     {
         private const int MaxBodyBytes = 16 * 1024 * 1024;
 
+        /// <summary>Requests served at once; more get a 503 at once rather than a thread and a buffer each.</summary>
+        internal const int DefaultMaxConcurrentRequests = 256;
+
+        /// <summary>A connection idle this long is closed (HttpListener's own limit on platforms that honour it).</summary>
+        internal static readonly TimeSpan IdleConnectionTimeout = TimeSpan.FromSeconds(15);
+
         private readonly HttpListener listener;
         private readonly CancellationTokenSource stopping = new();
         private readonly Task loop;
+        private readonly int maxBodyBytes;
+        private readonly SemaphoreSlim slots;
         private int stopped;
 
-        private EmulatorHttpListenerHost(OneStoreEmulator emulator, HttpListener listener, Uri baseUri)
+        private EmulatorHttpListenerHost(OneStoreEmulator emulator, HttpListener listener, Uri baseUri, int maxConcurrentRequests, int maxBodyBytes)
         {
             Emulator = emulator;
             this.listener = listener;
             BaseUri = baseUri;
+            this.maxBodyBytes = maxBodyBytes;
+            slots = new SemaphoreSlim(maxConcurrentRequests, maxConcurrentRequests);
             loop = Task.Run(AcceptLoopAsync);
         }
 
@@ -35,7 +45,11 @@ namespace OneStoreIap.Emulator
         public Uri BaseUri { get; }
 
         /// <summary>Starts listening on 127.0.0.1; port 0 picks a free port.</summary>
-        public static EmulatorHttpListenerHost Start(OneStoreEmulator emulator, int port = 0)
+        public static EmulatorHttpListenerHost Start(OneStoreEmulator emulator, int port = 0) =>
+            Start(emulator, port, DefaultMaxConcurrentRequests, MaxBodyBytes);
+
+        /// <summary>For tests: smaller limits.</summary>
+        internal static EmulatorHttpListenerHost Start(OneStoreEmulator emulator, int port, int maxConcurrentRequests, int maxBodyBytes)
         {
             if (emulator == null) throw new ArgumentNullException(nameof(emulator));
             for (var attempt = 0; ; attempt++)
@@ -47,7 +61,15 @@ namespace OneStoreIap.Emulator
                 try
                 {
                     listener.Start();
-                    return new EmulatorHttpListenerHost(emulator, listener, new Uri(prefix));
+                    try
+                    {
+                        listener.TimeoutManager.IdleConnection = IdleConnectionTimeout;
+                    }
+                    catch (PlatformNotSupportedException)
+                    {
+                        // the managed listener closes idle connections itself (after 90 s, 15 s between requests)
+                    }
+                    return new EmulatorHttpListenerHost(emulator, listener, new Uri(prefix), maxConcurrentRequests, maxBodyBytes);
                 }
                 catch (HttpListenerException) when (port == 0 && attempt < 5)
                 {
@@ -90,15 +112,19 @@ namespace OneStoreIap.Emulator
         private async Task ServeAsync(HttpListenerContext context)
         {
             var response = context.Response;
+            if (!slots.Wait(0))
+            {
+                await AnswerAsync(response, Internal.Json.Error(503, "ServiceUnavailable", "The emulator is serving too many requests at once; try again."), close: true).ConfigureAwait(false);
+                return;
+            }
             try
             {
                 var http = context.Request;
-                byte[] body;
-                using (var buffer = new MemoryStream())
+                var body = await ReadBodyAsync(http).ConfigureAwait(false);
+                if (body == null)
                 {
-                    await http.InputStream.CopyToAsync(buffer, 81920, stopping.Token).ConfigureAwait(false);
-                    if (buffer.Length > MaxBodyBytes) throw new InvalidDataException("body too large");
-                    body = buffer.ToArray();
+                    await AnswerAsync(response, Internal.Json.Error(413, "PayloadTooLarge", "The request body is larger than " + maxBodyBytes + " bytes."), close: true).ConfigureAwait(false);
+                    return;
                 }
                 var headers = http.Headers;
                 var request = new EmulatorRequest
@@ -118,18 +144,57 @@ namespace OneStoreIap.Emulator
                     response.Abort();
                     return;
                 }
-                response.StatusCode = answer.Status;
-                if (answer.ContentType != null) response.ContentType = answer.ContentType;
-                foreach (var header in answer.Headers) response.Headers[header.Key] = header.Value;
-                response.ContentLength64 = answer.Body.Length;
-                if (answer.Body.Length > 0) await response.OutputStream.WriteAsync(answer.Body, 0, answer.Body.Length, stopping.Token).ConfigureAwait(false);
-                response.Close();
+                await AnswerAsync(response, answer, close: false).ConfigureAwait(false);
             }
-            catch (Exception)
+            catch (Exception e) when (e is HttpListenerException || e is IOException || e is ObjectDisposedException || e is OperationCanceledException)
             {
-                // a client gone, a body too large, or the host stopping: drop this exchange, keep serving the others
+                // a client gone, or the host stopping: drop this exchange, keep serving the others
                 try { response.Abort(); } catch (ObjectDisposedException) { }
             }
+            catch (Exception e)
+            {
+                // A fault of the emulator itself: a 500 with a JSON body, never the empty 200 that HttpListener sends
+                // for a response closed unanswered.
+                try
+                {
+                    await AnswerAsync(response, Internal.Json.Error(500, "InternalError", "The emulator failed: " + e.GetType().Name + "."), close: true).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    try { response.Abort(); } catch (ObjectDisposedException) { }
+                }
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+
+        /// <summary>Reads the body up to the limit; null when it is larger (known from Content-Length, or found while reading).</summary>
+        private async Task<byte[]?> ReadBodyAsync(HttpListenerRequest http)
+        {
+            if (http.ContentLength64 > maxBodyBytes) return null;
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16384];
+            while (true)
+            {
+                var n = await http.InputStream.ReadAsync(chunk, 0, chunk.Length, stopping.Token).ConfigureAwait(false);
+                if (n == 0) break;
+                if (buffer.Length + n > maxBodyBytes) return null;
+                buffer.Write(chunk, 0, n);
+            }
+            return buffer.ToArray();
+        }
+
+        private async Task AnswerAsync(HttpListenerResponse response, EmulatorResponse answer, bool close)
+        {
+            response.StatusCode = answer.Status;
+            if (answer.ContentType != null) response.ContentType = answer.ContentType;
+            foreach (var header in answer.Headers) response.Headers[header.Key] = header.Value;
+            if (close) response.KeepAlive = false;
+            response.ContentLength64 = answer.Body.Length;
+            if (answer.Body.Length > 0) await response.OutputStream.WriteAsync(answer.Body, 0, answer.Body.Length, stopping.Token).ConfigureAwait(false);
+            response.Close();
         }
 
         /// <summary>Stops listening and drops requests in progress.</summary>

@@ -15,7 +15,9 @@ namespace OneStoreIap.Emulator
     /// </summary>
     public sealed class OneStoreEmulator
     {
-        private static readonly Regex SecretInForm = new("(client_secret=)[^&]*", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+        // A client_secret wherever a request carries it: a form or query (name percent-encoded or not) or a JSON member.
+        private static readonly Regex SecretInForm = new("(client(?:_|%5[Ff])secret=)[^&#\\s]*", RegexOptions.Compiled | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+        private static readonly Regex SecretInJson = new("(\"client_secret\"\\s*:\\s*\")(?:[^\"\\\\]|\\\\.)*\"?", RegexOptions.Compiled | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 
         private readonly string seedJson;
         private readonly VirtualClock clock;
@@ -105,6 +107,9 @@ namespace OneStoreIap.Emulator
         /// <summary>The options this instance started with.</summary>
         public EmulatorOptions Options { get; }
 
+        /// <summary>API requests being answered now (for tests of the hosts' limits).</summary>
+        internal long InFlight => counters.InFlight;
+
         /// <summary>The virtual clock's current time, epoch milliseconds.</summary>
         public long NowMillis => clock.NowMillis;
 
@@ -132,7 +137,14 @@ namespace OneStoreIap.Emulator
             var method = request.Method.ToUpperInvariant();
             if (target.Segments != null && target.Segments.Length > 0 && target.Segments[0] == "_emulator")
             {
-                return control.Handle(method, target, request.Body);
+                try
+                {
+                    return ControlGuard.Refuse(method, request.Header("Host"), request.Header("Content-Type")) ?? control.Handle(method, target, request.Body);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException))
+                {
+                    return InternalError(e);
+                }
             }
 
             var started = Stopwatch.GetTimestamp();
@@ -169,6 +181,10 @@ namespace OneStoreIap.Emulator
             {
                 response = new EmulatorResponse { Status = 499, Drop = DropMode.AbortConnection, Route = route?.Name };
             }
+            catch (Exception e)
+            {
+                response = InternalError(e);
+            }
             finally
             {
                 counters.Exit();
@@ -204,14 +220,24 @@ namespace OneStoreIap.Emulator
             return (response, fired);
         }
 
+        /// <summary>A fault of the emulator itself: a 500 with the spec's error body (never an empty reply), naming only the exception type.</summary>
+        private static EmulatorResponse InternalError(Exception e) =>
+            Json.Error(500, Codes.InternalError, "The emulator failed while answering: " + e.GetType().Name + ".");
+
+        /// <summary>The text with every client_secret value replaced by ***, on any route (a client may send it anywhere).</summary>
+        internal static string MaskSecret(string text)
+        {
+            if (text.IndexOf("secret", StringComparison.OrdinalIgnoreCase) < 0) return text;
+            return SecretInJson.Replace(SecretInForm.Replace(text, "$1***"), "$1***\"");
+        }
+
         private void Record(EmulatorRequest request, Target target, RouteMatch? route, EmulatorResponse response, long started, bool faulted)
         {
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             string? body = null;
             if (request.Body.Length > 0)
             {
-                body = Encoding.UTF8.GetString(request.Body, 0, Math.Min(request.Body.Length, 4096));
-                if (route?.Kind == PathKind.Token) body = SecretInForm.Replace(body, "$1***");
+                body = MaskSecret(Encoding.UTF8.GetString(request.Body, 0, Math.Min(request.Body.Length, 4096)));
             }
             var authorization = request.Header("Authorization");
             if (authorization != null)
@@ -224,9 +250,9 @@ namespace OneStoreIap.Emulator
                 TimeMillis = clock.NowMillis,
                 Method = request.Method,
                 Route = route?.Name,
-                RawPath = target.RawPath,
-                Segments = target.Segments,
-                Query = target.RawQuery,
+                RawPath = MaskSecret(target.RawPath),
+                Segments = target.Segments == null ? null : Array.ConvertAll(target.Segments, MaskSecret),
+                Query = MaskSecret(target.RawQuery),
                 Authorization = authorization,
                 ContentType = request.Header("Content-Type"),
                 MarketCode = request.Header("x-market-code"),

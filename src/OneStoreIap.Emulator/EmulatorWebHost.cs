@@ -44,13 +44,27 @@ namespace OneStoreIap.Emulator.Host
         public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => app.WaitForShutdownAsync(cancellationToken);
 
         /// <summary>Starts Kestrel on <paramref name="urls"/> and returns once it listens.</summary>
-        public static async Task<EmulatorWebHost> StartAsync(OneStoreEmulator emulator, IEnumerable<string> urls, CancellationToken cancellationToken = default)
+        /// <remarks>
+        /// Only <paramref name="urls"/> decide where it listens: the Kestrel endpoints that configuration (environment
+        /// variables such as ASPNETCORE_Kestrel__Endpoints__x__Url) would add are ignored, and an address that is not
+        /// loopback is refused unless <paramref name="allowRemote"/> says so (the program's --allow-remote).
+        /// </remarks>
+        public static async Task<EmulatorWebHost> StartAsync(OneStoreEmulator emulator, IEnumerable<string> urls, CancellationToken cancellationToken = default,
+            bool allowRemote = false)
         {
+            var list = urls.ToArray();
+            if (!allowRemote)
+            {
+                foreach (var url in list)
+                {
+                    if (!EmulatorCommandLine.IsLoopbackUrl(url)) throw new InvalidOperationException("'" + url + "' is not a loopback address; pass --allow-remote to listen on it.");
+                }
+            }
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = Array.Empty<string>(), ContentRootPath = AppContext.BaseDirectory });
             builder.Logging.ClearProviders();
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-            builder.WebHost.UseUrls(urls.ToArray());
+            builder.WebHost.UseUrls(list);
             // The emulator shares a machine with the client under test, often a small one: run each request where its
             // bytes arrive instead of handing it from thread to thread. Safe here: no handler blocks a thread (fault
             // latency is an await, state locks are short).
@@ -60,11 +74,21 @@ namespace OneStoreIap.Emulator.Host
                 k.AddServerHeader = false;
                 k.Limits.MaxRequestBodySize = MaxBodyBytes;
                 k.AllowSynchronousIO = false;
+                // no endpoints from configuration: the environment must not widen where the emulator listens
+                k.Configure(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
             });
             var app = builder.Build();
             app.Run(context => HandleAsync(emulator, context));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
+            var remote = allowRemote ? null : addresses.FirstOrDefault(a => !EmulatorCommandLine.IsLoopbackUrl(a));
+            if (remote != null)
+            {
+                // a second guard, whatever configured it
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await app.DisposeAsync().ConfigureAwait(false);
+                throw new InvalidOperationException("The emulator was made to listen on " + remote + ", which is not loopback; pass --allow-remote to allow that.");
+            }
             return new EmulatorWebHost(app, emulator, addresses);
         }
 

@@ -61,7 +61,7 @@ namespace OneStoreIap.Emulator.Host
             EmulatorWebHost host;
             try
             {
-                host = await EmulatorWebHost.StartAsync(emulator, options.Urls).ConfigureAwait(false);
+                host = await EmulatorWebHost.StartAsync(emulator, options.Urls, default, options.AllowRemote).ConfigureAwait(false);
             }
             catch (Exception e) when (e is System.IO.IOException || e is InvalidOperationException || e is FormatException)
             {
@@ -172,12 +172,19 @@ namespace OneStoreIap.Emulator.Host
                 {
                     throw new ArgumentException("'" + url + "' is not an http URL.");
                 }
-                if (!result.AllowRemote && !IsLoopback(uri.Host))
+                if (!result.AllowRemote && !IsLoopbackUrl(url))
                 {
                     throw new ArgumentException("'" + url + "' is not a loopback address; pass --allow-remote to listen on it.");
                 }
             }
             return result;
+        }
+
+        /// <summary>Whether an http(s) URL (Kestrel's forms included: * and + are every address) names a loopback host.</summary>
+        internal static bool IsLoopbackUrl(string url)
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://wildcard").Replace("://+", "://wildcard"), UriKind.Absolute, out var uri)) return false;
+            return IsLoopback(uri.Host);
         }
 
         private static bool IsLoopback(string host)

@@ -174,18 +174,31 @@ namespace OneStoreIap
         }
 
         public static OperationResult ToResult(string operation, OperationReply reply, string productId, string purchaseToken,
-            OneStoreProductType? type, OneStoreClient client, int? deferPeriod = null) => new OperationResult
-            {
-                Operation = operation,
-                ProductId = productId,
-                PurchaseToken = purchaseToken,
-                Type = type,
-                MarketCode = client.MarketCode,
-                ClientId = client.ClientId,
-                Code = reply.Code,
-                Message = reply.Message,
-                AlreadyApplied = reply.AlreadyApplied,
-                DeferPeriod = deferPeriod,
-            };
+            OneStoreProductType? type, OneStoreClient client, string? purchaseId = null) =>
+            Fill(new OperationResult(), operation, reply, productId, purchaseToken, type, client, purchaseId);
+
+        public static DeferResult ToDeferResult(OperationReply reply, string productId, string purchaseToken, OneStoreClient client, int deferPeriod)
+        {
+            var result = Fill(new DeferResult(), "Defer", reply, productId, purchaseToken, OneStoreProductType.Subscription, client, null);
+            result.DeferPeriod = deferPeriod;
+            return result;
+        }
+
+        private static T Fill<T>(T result, string operation, OperationReply reply, string productId, string purchaseToken,
+            OneStoreProductType? type, OneStoreClient client, string? purchaseId) where T : OperationResult
+        {
+            result.Operation = operation;
+            result.ProductId = productId;
+            result.PurchaseToken = purchaseToken;
+            result.Type = type;
+            result.PurchaseId = purchaseId;
+            result.MarketCode = client.MarketCode;
+            result.ClientId = client.ClientId;
+            result.OperationTime = OneStoreMarket.ToDateTimeOffset(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), client.MarketCode);
+            result.Code = reply.Code;
+            result.Message = reply.Message;
+            result.AlreadyApplied = reply.AlreadyApplied;
+            return result;
+        }
     }
 }

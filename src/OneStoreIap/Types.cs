@@ -71,80 +71,60 @@ namespace OneStoreIap
         Deferred = 3,
     }
 
-    /// <summary>A looked-up managed (in-app) product purchase (getPurchaseDetails).</summary>
-    public sealed class InAppPurchase
+    /// <summary>
+    /// What a lookup returns, whatever the product type: every field of getPurchaseDetails, getRecurringPurchaseDetails
+    /// and getSubscriptionDetail, in one order, so that a mix of types (Import-Csv tokens.csv | Get-OneStorePurchase)
+    /// exports every field of every row with Export-Csv (which takes its columns from the first object) and prints as
+    /// one table. A field the type's reply does not have stays empty. The subclasses say which route answered.
+    /// </summary>
+    public abstract class PurchaseDetails
     {
+        private protected PurchaseDetails(OneStoreProductType type) => Type = type;
+
+        public OneStoreProductType Type { get; set; }
         public string? ProductId { get; set; }
         public string? PurchaseToken { get; set; }
-        public OneStoreProductType Type { get; set; } = OneStoreProductType.InApp;
+        /// <summary>In-app: the purchase id.</summary>
         public string? PurchaseId { get; set; }
+        /// <summary>In-app: purchase completed or cancelled.</summary>
         public PurchaseState? PurchaseState { get; set; }
+        /// <summary>In-app: consumed or not.</summary>
         public ConsumptionState? ConsumptionState { get; set; }
+        /// <summary>Every type: acknowledgeState (in-app, auto) or acknowledgementState (subscription).</summary>
         public AcknowledgeState? AcknowledgeState { get; set; }
+        /// <summary>
+        /// Auto: the spec's entitlement rule (getRecurringPurchaseDetails): expiryTime &gt;= now AND lastPurchaseState == 0,
+        /// evaluated when the purchase was looked up. Empty for the other types, for which the spec gives no such rule.
+        /// </summary>
+        public bool? IsEntitled { get; set; }
+        /// <summary>Auto and subscription: whether the automatic payment is on.</summary>
+        public bool? AutoRenewing { get; set; }
+        /// <summary>Subscription: null in the reply (expired) reads as <see cref="SubscriptionPaymentState.Expired"/>.</summary>
+        public SubscriptionPaymentState? PaymentState { get; set; }
+        /// <summary>Auto and subscription: the last payment's id.</summary>
+        public string? LastPurchaseId { get; set; }
+        /// <summary>Auto: the last payment completed or cancelled.</summary>
+        public PurchaseState? LastPurchaseState { get; set; }
         public long? PurchaseTimeMillis { get; set; }
         public DateTimeOffset? PurchaseTime { get; set; }
-        public string? DeveloperPayload { get; set; }
-        public int? Quantity { get; set; }
-        public string? MarketCode { get; set; }
-        public string? ClientId { get; set; }
-
-        public override string ToString() => PurchaseToken ?? "";
-    }
-
-    /// <summary>A looked-up monthly auto-renewal purchase (getRecurringPurchaseDetails).</summary>
-    public sealed class AutoRenewalPurchase
-    {
-        public string? ProductId { get; set; }
-        public string? PurchaseToken { get; set; }
-        public OneStoreProductType Type { get; set; } = OneStoreProductType.Auto;
         public long? StartTimeMillis { get; set; }
         public DateTimeOffset? StartTime { get; set; }
         public long? ExpiryTimeMillis { get; set; }
         public DateTimeOffset? ExpiryTime { get; set; }
         public long? NextPaymentTimeMillis { get; set; }
         public DateTimeOffset? NextPaymentTime { get; set; }
-        public bool? AutoRenewing { get; set; }
-        public CancelReason? CancelReason { get; set; }
         public long? CancelledTimeMillis { get; set; }
         public DateTimeOffset? CancelledTime { get; set; }
-        public AcknowledgeState? AcknowledgeState { get; set; }
-        public string? LastPurchaseId { get; set; }
-        public PurchaseState? LastPurchaseState { get; set; }
-
-        /// <summary>
-        /// The spec's entitlement rule (getRecurringPurchaseDetails): expiryTime &gt;= now AND lastPurchaseState == 0,
-        /// evaluated when the purchase was looked up.
-        /// </summary>
-        public bool IsEntitled { get; set; }
-
-        public string? MarketCode { get; set; }
-        public string? ClientId { get; set; }
-
-        public override string ToString() => PurchaseToken ?? "";
-    }
-
-    /// <summary>A looked-up subscription (getSubscriptionDetail).</summary>
-    public sealed class Subscription
-    {
-        public string? ProductId { get; set; }
-        public string? PurchaseToken { get; set; }
-        public OneStoreProductType Type { get; set; } = OneStoreProductType.Subscription;
-        public AcknowledgeState? AcknowledgeState { get; set; }
+        public CancelReason? CancelReason { get; set; }
         public string? DeveloperPayload { get; set; }
-        public bool? AutoRenewing { get; set; }
-        public SubscriptionPaymentState PaymentState { get; set; }
+        /// <summary>In-app: how many were bought.</summary>
+        public int? Quantity { get; set; }
         public string? PriceAmount { get; set; }
         public long? PriceAmountMicros { get; set; }
         public string? NextPriceAmount { get; set; }
         public long? NextPriceAmountMicros { get; set; }
-        public long? NextPaymentTimeMillis { get; set; }
-        public DateTimeOffset? NextPaymentTime { get; set; }
         public string? PriceCurrencyCode { get; set; }
         public string? CountryCode { get; set; }
-        public long? StartTimeMillis { get; set; }
-        public DateTimeOffset? StartTime { get; set; }
-        public long? ExpiryTimeMillis { get; set; }
-        public DateTimeOffset? ExpiryTime { get; set; }
         public long? PauseStartTimeMillis { get; set; }
         public DateTimeOffset? PauseStartTime { get; set; }
         public long? PauseEndTimeMillis { get; set; }
@@ -152,16 +132,30 @@ namespace OneStoreIap
         public long? AutoResumeTimeMillis { get; set; }
         public DateTimeOffset? AutoResumeTime { get; set; }
         public string? LinkedPurchaseToken { get; set; }
-        public string? LastPurchaseId { get; set; }
-        public long? CancelledTimeMillis { get; set; }
-        public DateTimeOffset? CancelledTime { get; set; }
-        public CancelReason? CancelReason { get; set; }
         public PromotionPrice? PromotionPrice { get; set; }
         public PriceChange? PriceChange { get; set; }
         public string? MarketCode { get; set; }
         public string? ClientId { get; set; }
 
         public override string ToString() => PurchaseToken ?? "";
+    }
+
+    /// <summary>A looked-up managed (in-app) product purchase (getPurchaseDetails).</summary>
+    public sealed class InAppPurchase : PurchaseDetails
+    {
+        public InAppPurchase() : base(OneStoreProductType.InApp) { }
+    }
+
+    /// <summary>A looked-up monthly auto-renewal purchase (getRecurringPurchaseDetails).</summary>
+    public sealed class AutoRenewalPurchase : PurchaseDetails
+    {
+        public AutoRenewalPurchase() : base(OneStoreProductType.Auto) { }
+    }
+
+    /// <summary>A looked-up subscription (getSubscriptionDetail).</summary>
+    public sealed class Subscription : PurchaseDetails
+    {
+        public Subscription() : base(OneStoreProductType.Subscription) { }
     }
 
     /// <summary>getSubscriptionDetail's promotionPrice; its string form reads well in a CSV cell.</summary>
@@ -237,22 +231,33 @@ namespace OneStoreIap
     }
 
     /// <summary>The outcome of a changing call, one per item, for audit logs.</summary>
-    public sealed class OperationResult
+    public class OperationResult
     {
         /// <summary><c>Acknowledge</c>, <c>Consume</c>, <c>Cancel</c>, <c>Reactivate</c> or <c>Defer</c>.</summary>
         public string? Operation { get; set; }
         public string? ProductId { get; set; }
         public string? PurchaseToken { get; set; }
+        /// <summary>The product type: the route's, or the input's (a lookup, a list row, a CSV Type column) where the route serves every type.</summary>
         public OneStoreProductType? Type { get; set; }
+        /// <summary>The purchase id, when the input carried it (a list row, a lookup, a CSV PurchaseId column).</summary>
+        public string? PurchaseId { get; set; }
         public string? MarketCode { get; set; }
         public string? ClientId { get; set; }
+        /// <summary>When the reply came (in the market's offset, as the store's own times).</summary>
+        public DateTimeOffset? OperationTime { get; set; }
         /// <summary>The reply's code (<c>Success</c>).</summary>
         public string? Code { get; set; }
         public string? Message { get; set; }
         /// <summary>True when an earlier attempt whose reply was lost had already applied the change.</summary>
         public bool AlreadyApplied { get; set; }
-        public int? DeferPeriod { get; set; }
 
         public override string ToString() => $"{Operation} {PurchaseToken}: {Code}";
+    }
+
+    /// <summary>The outcome of a defer (Set-OneStoreSubscription -PassThru): an operation result with the period asked for.</summary>
+    public sealed class DeferResult : OperationResult
+    {
+        /// <summary>The deferPeriod sent: days in Commercial, minutes in Sandbox.</summary>
+        public int? DeferPeriod { get; set; }
     }
 }

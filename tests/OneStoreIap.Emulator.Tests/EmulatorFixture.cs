@@ -151,9 +151,10 @@ namespace OneStoreIap.Emulator.Tests
         protected async Task<JsonElement> ControlAsync(HttpMethod method, string path, object? body = null, int expectStatus = 200)
         {
             var request = new HttpRequestMessage(method, "/_emulator/" + path);
-            if (body != null)
+            if (body != null || method != HttpMethod.Get)
             {
-                request.Content = new StringContent(body as string ?? JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+                // the control API takes only JSON for anything but a GET (ControlGuard)
+                request.Content = new StringContent(body as string ?? (body == null ? "{}" : JsonSerializer.Serialize(body)), Encoding.UTF8, "application/json");
             }
             var reply = await ReadAsync(await Http.SendAsync(request));
             Assert.True(reply.Status == expectStatus, path + ": " + reply);

@@ -96,8 +96,9 @@ function Start-BenchEmulator {
 
 function Invoke-Control([string] $Path, [string] $Method = 'GET', $Body) {
     $params = @{ Uri = "$BaseUri/_emulator/$Path"; Method = $Method }
-    if ($null -ne $Body) {
-        $params.Body = [System.Text.Encoding]::UTF8.GetBytes(($Body | ConvertTo-Json -Depth 5 -Compress))
+    if ($null -ne $Body -or $Method -ne 'GET') {
+        $json = if ($null -ne $Body) { $Body | ConvertTo-Json -Depth 5 -Compress } else { '{}' }
+        $params.Body = [System.Text.Encoding]::UTF8.GetBytes($json)
         $params.ContentType = 'application/json; charset=utf-8'
     }
     Invoke-RestMethod @params

@@ -41,7 +41,7 @@ $null = Get-OneStoreVoidedPurchase -PageSize $PageSize | Select-Object -First ($
 $null = Get-VoidedPageCount
 
 # The first-object probe.
-$null = Invoke-RestMethod -Method Post "$BaseUri/_emulator/counters/reset"
+$null = Invoke-RestMethod -Method Post "$BaseUri/_emulator/counters/reset" -ContentType 'application/json' -Body '{}'
 $probe = $null
 $stopwatch = [System.Diagnostics.Stopwatch]::StartNew()
 $first = Get-OneStoreVoidedPurchase -PageSize $PageSize | ForEach-Object {
@@ -63,7 +63,7 @@ $self.Refresh()
 $workingSetBefore = $self.WorkingSet64
 $privateBefore = $self.PrivateMemorySize64
 $gen0Before = [GC]::CollectionCount(0); $gen2Before = [GC]::CollectionCount(2)
-$null = Invoke-RestMethod -Method Post "$BaseUri/_emulator/counters/reset"
+$null = Invoke-RestMethod -Method Post "$BaseUri/_emulator/counters/reset" -ContentType 'application/json' -Body '{}'
 $startTicks = [DateTime]::UtcNow.Ticks
 
 $stopwatch.Restart()

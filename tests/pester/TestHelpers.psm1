@@ -72,8 +72,9 @@ function Invoke-EmulatorControl {
         $Body
     )
     $params = @{ Uri = "$($Emulator.BaseUri)/_emulator/$($Path.TrimStart('/'))"; Method = $Method }
-    if ($null -ne $Body) {
-        $params.Body = ($Body | ConvertTo-Json -Depth 10 -Compress)
+    if ($null -ne $Body -or $Method -ne 'GET') {
+        # The control API takes only JSON for anything but a GET.
+        $params.Body = if ($null -ne $Body) { $Body | ConvertTo-Json -Depth 10 -Compress } else { '{}' }
         $params.ContentType = 'application/json'
     }
     Invoke-RestMethod @params

@@ -33,7 +33,7 @@ namespace OneStoreIap.Emulator.Internal
         {
             if (route.Kind == PathKind.Token)
             {
-                return IssueToken(route, request);
+                return IssueToken(route, target, request);
             }
 
             // Authorization must be exactly "Bearer <token>": the scheme case-sensitive, one space, and the token in
@@ -96,12 +96,22 @@ namespace OneStoreIap.Emulator.Internal
 
         // ---- OAuth ----------------------------------------------------------------------------------------------
 
-        private EmulatorResponse IssueToken(RouteMatch route, EmulatorRequest request)
+        private EmulatorResponse IssueToken(RouteMatch route, Target target, EmulatorRequest request)
         {
             var contentType = request.Header("Content-Type");
-            if (contentType == null || !IsMediaType(contentType, "application/x-www-form-urlencoded")) return Json.Error(Codes.InvalidContentType, route.Name);
+            // "OAuth API Details" puts the parameters in a form body; public clients also send them in the query string
+            // (with an empty body and sometimes no content type). Both are read, the body winning a name sent twice;
+            // a body still has to be a form.
+            var formBody = request.Body.Length > 0 || contentType != null;
+            if (formBody && (contentType == null || !IsMediaType(contentType, "application/x-www-form-urlencoded"))) return Json.Error(Codes.InvalidContentType, route.Name);
             var form = Target.ParseForm(Encoding.UTF8.GetString(request.Body));
-            if (form == null) return Json.Error(Codes.BadRequest, route.Name);
+            var query = Target.ParseForm(target.RawQuery);
+            if (form == null || query == null) return Json.Error(Codes.BadRequest, route.Name);
+            if (!formBody && query.Count == 0) return Json.Error(Codes.InvalidContentType, route.Name);
+            foreach (var pair in query)
+            {
+                if (!form.ContainsKey(pair.Key)) form[pair.Key] = pair.Value;
+            }
             form.TryGetValue("client_id", out var clientId);
             form.TryGetValue("client_secret", out var secret);
             form.TryGetValue("grant_type", out var grantType);
@@ -179,18 +189,24 @@ namespace OneStoreIap.Emulator.Internal
             }
             byte[] body = route.TypeSegment switch
             {
-                "inapp" => Json.Write(w => WriteInapp(w, copy)),
+                "inapp" => Json.Write(w => WriteInapp(w, copy, Payload(copy))),
                 "auto" => Json.Write(w => WriteAuto(w, copy)),
-                _ => Json.Write(w => WriteSubscription(w, copy, now)),
+                _ => Json.Write(w => WriteSubscription(w, copy, now, Payload(copy))),
             };
             return Json.Response(200, body, route.Name);
         }
 
-        private static void WriteInapp(Utf8JsonWriter w, Purchase p)
+        /// <summary>
+        /// The developerPayload a reply shows: the sandbox reports "" for a purchase made without one (observed on the
+        /// real sandbox; docs/emulator.md, "Rules where the spec is silent"), the commercial emulator null.
+        /// </summary>
+        private string? Payload(Purchase p) => p.DeveloperPayload ?? (sandbox ? "" : null);
+
+        private static void WriteInapp(Utf8JsonWriter w, Purchase p, string? payload)
         {
             w.WriteStartObject();
             w.WriteNumber("consumptionState", p.ConsumptionState);
-            w.WriteNullableString("developerPayload", p.DeveloperPayload);
+            w.WriteNullableString("developerPayload", payload);
             w.WriteNumber("purchaseState", p.PurchaseState);
             w.WriteNumber("purchaseTime", p.PurchaseTime);
             w.WriteString("purchaseId", p.PurchaseId);
@@ -214,11 +230,11 @@ namespace OneStoreIap.Emulator.Internal
             w.WriteEndObject();
         }
 
-        private static void WriteSubscription(Utf8JsonWriter w, Purchase p, long now)
+        private static void WriteSubscription(Utf8JsonWriter w, Purchase p, long now, string? payload)
         {
             w.WriteStartObject();
             w.WriteNumber("acknowledgementState", p.AcknowledgeState);
-            w.WriteNullableString("developerPayload", p.DeveloperPayload);
+            w.WriteNullableString("developerPayload", payload);
             w.WriteBoolean("autoRenewing", p.AutoRenewing);
             // paymentState null means expired (getSubscriptionDetail)
             w.WriteNullableNumber("paymentState", now > p.ExpiryTime ? null : p.PaymentState);
@@ -302,7 +318,8 @@ namespace OneStoreIap.Emulator.Internal
                     // call changes, and answers InvalidPurchaseState, so a repeated call is visible to the caller.
                     return Json.Error(Codes.InvalidPurchaseState, route.Name);
                 }
-                if (payload != null && !string.Equals(payload, p.DeveloperPayload, StringComparison.Ordinal))
+                // An empty developerPayload matches a purchase made without one: public clients send "" for "none".
+                if (payload != null && !string.Equals(payload, p.DeveloperPayload ?? "", StringComparison.Ordinal))
                 {
                     return Json.Error(Codes.DeveloperPayloadNotMatch, route.Name);
                 }
@@ -493,7 +510,7 @@ namespace OneStoreIap.Emulator.Internal
                         w.WriteString("purchaseId", p.PurchaseId);
                         w.WriteNumber("purchaseTime", p.PurchaseTime);
                         w.WriteNumber("purchaseState", p.PurchaseState);
-                        w.WriteNullableString("developerPayload", p.DeveloperPayload);
+                        w.WriteNullableString("developerPayload", Payload(p));
                         w.WriteNumber("quantity", p.Quantity);
                         w.WriteString("marketCode", p.MarketCode);
                     }

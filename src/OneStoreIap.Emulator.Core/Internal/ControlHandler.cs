@@ -38,6 +38,7 @@ namespace OneStoreIap.Emulator.Internal
                     case ("GET", "health"):
                         return Ok(w => { w.WriteString("status", "ok"); w.WriteNumber("nowMillis", clock.NowMillis); });
                     case ("POST", "reset"):
+                        Fields.Check(Object(body), "a reset", Fields.None);
                         owner.Reset();
                         return Ok(w => w.WriteString("status", "reset"));
                     case ("POST", "apps"):
@@ -54,10 +55,13 @@ namespace OneStoreIap.Emulator.Internal
                         return Advance(body);
                     case ("POST", "faults"):
                     {
-                        var id = faults.Add(Object(body));
+                        var fault = Object(body);
+                        Fields.Check(fault, "a fault", Fields.Fault);
+                        var id = faults.Add(fault);
                         return Ok(w => w.WriteNumber("id", id));
                     }
                     case ("DELETE", "faults"):
+                        Fields.Check(Object(body), "a fault removal", Fields.None);
                         faults.Clear();
                         owner.Notifications.ClearFaults();
                         return Ok(w => w.WriteString("status", "cleared"));
@@ -66,6 +70,7 @@ namespace OneStoreIap.Emulator.Internal
                     case ("GET", "counters"):
                         return Counters();
                     case ("POST", "counters/reset"):
+                        Fields.Check(Object(body), "a counter reset", Fields.None);
                         counters.Reset();
                         return Ok(w => w.WriteString("status", "reset"));
                     case ("GET", "requests"):
@@ -188,6 +193,7 @@ namespace OneStoreIap.Emulator.Internal
         private EmulatorResponse VoidPurchase(string token, byte[] body)
         {
             var e = Object(body);
+            Fields.Check(e, "a void", Fields.Void);
             var now = clock.NowMillis;
             var voidedTime = Seed.TimeValue(e, "voidedTime", now) ?? now;
             Purchase copy;
@@ -207,6 +213,7 @@ namespace OneStoreIap.Emulator.Internal
         private EmulatorResponse Advance(byte[] body)
         {
             var e = Object(body);
+            Fields.Check(e, "a clock advance", Fields.Advance);
             var millis = (Seed.Long(e, "days") ?? 0) * Time.Day + (Seed.Long(e, "hours") ?? 0) * Time.Hour + (Seed.Long(e, "minutes") ?? 0) * Time.Minute +
                          (Seed.Long(e, "seconds") ?? 0) * Time.Second + (Seed.Long(e, "milliseconds") ?? 0);
             if (millis < 0) return Error(400, "BadRequest", "The clock only moves forward.");

@@ -31,6 +31,7 @@ namespace OneStoreIap.Emulator.Internal
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new SeedException("The seed must be a JSON object.");
+            Fields.Check(root, "the seed", Fields.SeedRoot);
             if (root.TryGetProperty("apps", out var apps))
             {
                 foreach (var a in Array(apps, "apps")) state.PutApp(ParseApp(a));
@@ -58,6 +59,7 @@ namespace OneStoreIap.Emulator.Internal
 
         public static AppInfo ParseApp(JsonElement e)
         {
+            Fields.Check(e, "an app", Fields.App);
             var app = new AppInfo
             {
                 ClientId = RequiredString(e, "clientId"),
@@ -92,6 +94,7 @@ namespace OneStoreIap.Emulator.Internal
 
         public static ProductInfo ParseProduct(JsonElement e, EmulatorState state)
         {
+            Fields.Check(e, "a product", Fields.Product);
             var product = new ProductInfo { ClientId = RequiredString(e, "clientId"), ProductId = RequiredString(e, "productId") };
             if (!ProductTypes.TryParse(String(e, "type") ?? "inapp", out product.Type))
             {
@@ -105,6 +108,7 @@ namespace OneStoreIap.Emulator.Internal
         /// <summary>Builds (does not add) a purchase from its JSON description, filling every field the spec returns.</summary>
         public static Purchase BuildPurchase(JsonElement e, long now, EmulatorState state)
         {
+            Fields.Check(e, "a purchase", Fields.Purchase);
             var clientId = RequiredString(e, "clientId");
             var productId = RequiredString(e, "productId");
             var product = EnsureProduct(state, clientId, productId, String(e, "type"));
@@ -124,6 +128,7 @@ namespace OneStoreIap.Emulator.Internal
             if (token != null)
             {
                 if (token.Length == 0 || token.Length > 20) throw new SeedException("'purchaseToken' must be 1 to 20 characters.");
+                CheckSendable(token, "purchaseToken");
                 if (state.HasToken(token)) throw new SeedException("A purchase with token '" + token + "' exists already.");
                 p.PurchaseToken = token;
             }
@@ -174,6 +179,7 @@ namespace OneStoreIap.Emulator.Internal
                 p.LinkedPurchaseToken = String(e, "linkedPurchaseToken");
                 if (e.TryGetProperty("promotionPrice", out var promo) && promo.ValueKind == JsonValueKind.Object)
                 {
+                    Fields.Check(promo, "'promotionPrice'", Fields.PromotionPrice);
                     p.Promotion = new PromotionPrice
                     {
                         Price = String(promo, "promotionPrice") ?? "0",
@@ -183,6 +189,7 @@ namespace OneStoreIap.Emulator.Internal
                 }
                 if (e.TryGetProperty("priceChange", out var change) && change.ValueKind == JsonValueKind.Object)
                 {
+                    Fields.Check(change, "'priceChange'", Fields.PriceChange);
                     var apply = TimeValue(change, "applyTimeMillis", now) ?? TimeValue(change, "applyTime", now) ?? now;
                     p.PriceChange = new PriceChange
                     {
@@ -219,6 +226,7 @@ namespace OneStoreIap.Emulator.Internal
         /// <summary>Adds <c>count</c> purchases from one rule. Returns their tokens when <paramref name="tokens"/> is given.</summary>
         public static int Bulk(JsonElement e, long now, EmulatorState state, List<string>? tokens)
         {
+            Fields.Check(e, "a bulk rule", Fields.Bulk);
             var clientId = RequiredString(e, "clientId");
             var productId = RequiredString(e, "productId");
             var product = EnsureProduct(state, clientId, productId, String(e, "type"));
@@ -238,6 +246,7 @@ namespace OneStoreIap.Emulator.Internal
             var payload = String(e, "developerPayload");
             var quantity = (int)(Long(e, "quantity") ?? 1);
             var width = prefix == null ? 0 : Math.Max(1, 20 - prefix.Length);
+            if (prefix != null) CheckSendable(prefix, "tokenPrefix");
             if (prefix != null && (prefix.Length >= 20 || count > Math.Pow(10, width))) throw new SeedException("'tokenPrefix' leaves too few characters for 'count' tokens.");
 
             var batch = new List<Purchase>((int)count);
@@ -322,6 +331,21 @@ namespace OneStoreIap.Emulator.Internal
                 throw new SeedException("Product '" + productId + "' is of type " + ProductTypes.Name(product.Type) + ".");
             }
             return product;
+        }
+
+        /// <summary>
+        /// A purchase token must be one a client can send as a path segment: ONE store's front server answers an
+        /// encoded slash with an HTML page (notes.md), "." and ".." are resolved away by clients, and control characters
+        /// are refused by them (as the module does), so such a purchase could never be looked up.
+        /// </summary>
+        private static void CheckSendable(string token, string name)
+        {
+            if (token.IndexOf('/') >= 0) throw new SeedException("'" + name + "' must not contain '/': a client cannot send it in a path segment.");
+            if (token == "." || token == "..") throw new SeedException("'" + name + "' must not be '.' or '..': a client cannot send it in a path segment.");
+            foreach (var c in token)
+            {
+                if (char.IsControl(c)) throw new SeedException("'" + name + "' must not contain control characters.");
+            }
         }
 
         public static string OrderIdFor(string purchaseId) => "ONESTORE" + purchaseId;

@@ -19,14 +19,18 @@ namespace OneStoreIap.Commands
         internal const string CredentialBaseUriSet = "CredentialBaseUri";
         internal const string EmulatorSet = "Emulator";
 
-        /// <summary>The app's client id (License Management in the Developer Center; often the package name).</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ClientSecretSet)]
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ClientSecretBaseUriSet)]
+        /// <summary>
+        /// The app's client id (License Management in the Developer Center; often the package name). Not mandatory: with
+        /// neither -ClientId nor -ClientSecret (nor -Credential), both come from ONESTORE_CLIENT_ID and ONESTORE_CLIENT_SECRET.
+        /// </summary>
+        [Parameter(Position = 0, ParameterSetName = ClientSecretSet)]
+        [Parameter(Position = 0, ParameterSetName = ClientSecretBaseUriSet)]
         public string ClientId { get; set; } = null!;
 
         /// <summary>The app's client secret.</summary>
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ClientSecretSet)]
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ClientSecretBaseUriSet)]
+        [Parameter(Position = 1, ParameterSetName = ClientSecretSet)]
+        [Parameter(Position = 1, ParameterSetName = ClientSecretBaseUriSet)]
+        [SecureStringOnly]
         public SecureString ClientSecret { get; set; } = null!;
 
         /// <summary>The client id as the user name and the client secret as the password.</summary>
@@ -86,6 +90,7 @@ namespace OneStoreIap.Commands
                     new ArgumentException("The emulator's seed has no app to connect as. Use -BaseUri with -Credential instead."),
                     "EmulatorWithoutApp", ErrorCategory.InvalidArgument, Emulator));
             }
+            if (ParameterSetName == ClientSecretSet || ParameterSetName == ClientSecretBaseUriSet) EnvironmentCredential.ApplyIfNoCredential(this);
             bool byCredential = ParameterSetName == CredentialSet || ParameterSetName == CredentialBaseUriSet || ParameterSetName == EmulatorSet;
             PSCredential? credential = ParameterSetName == EmulatorSet ? Emulator.Credential : Credential;
             string clientId = byCredential ? credential!.UserName : ClientId;
@@ -110,11 +115,13 @@ namespace OneStoreIap.Commands
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException(keyProblem), "InvalidArgument", ErrorCategory.InvalidArgument, null));
 
             OneStoreClient client;
+            OneStoreClientOptions options;
             try
             {
+                EnvironmentCredential.CheckBaseUriPath(baseUri);
                 if (secret == null || secret.Length == 0)
                     throw new OneStoreApiException(OneStoreErrorKind.Validation, OneStoreErrorCodes.InvalidClientSecret, "The client secret is empty.");
-                var options = new OneStoreClientOptions(baseUri, clientId!, secret.Copy(), MarketCode.ToString())
+                options = new OneStoreClientOptions(baseUri, clientId!, secret.Copy(), MarketCode.ToString())
                 {
                     MaxRetryCount = MaximumRetryCount,
                     RetryBaseDelay = TimeSpan.FromSeconds(RetryBaseDelaySec),
@@ -137,7 +144,8 @@ namespace OneStoreIap.Commands
             {
                 client.Dispose();
                 if (IsStopping(e)) throw new PipelineStoppedException();
-                ThrowEngineFailure(e, clientId);
+                ThrowEngineFailure(FailureAdvice.ForConnect(e is AggregateException a && a.InnerExceptions.Count == 1 ? a.InnerExceptions[0] : e,
+                    clientId!, options, environment), clientId);
                 return;
             }
 

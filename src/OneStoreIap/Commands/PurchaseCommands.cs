@@ -15,6 +15,13 @@ namespace OneStoreIap.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public OneStoreProductType Type { get; set; } = OneStoreProductType.InApp;
 
+        internal override void ValidateItem()
+        {
+            OneStoreApiException? badType = PipelineInput.CheckTypeCell(InputObject, Type, nameof(Type),
+                OneStoreProductType.InApp, OneStoreProductType.Auto, OneStoreProductType.Subscription);
+            if (badType != null) throw badType;
+        }
+
         internal override void ProcessItem(OneStoreConnection connection, object? target) =>
             StartLookup(this, connection, target, Type, ProductId, PurchaseToken);
 
@@ -25,17 +32,24 @@ namespace OneStoreIap.Commands
             var log = cmdlet.RequestLog;
             cmdlet.Enqueue(target, async ct =>
             {
-                switch (type)
+                try
                 {
-                    case OneStoreProductType.Auto:
-                        RecurringPurchaseDetails auto = await client.GetRecurringPurchaseAsync(productId, purchaseToken, log, ct).ConfigureAwait(false);
-                        return OutputMapper.ToAuto(auto, productId, purchaseToken, client);
-                    case OneStoreProductType.Subscription:
-                        SubscriptionDetails subscription = await client.GetSubscriptionAsync(productId, purchaseToken, log, ct).ConfigureAwait(false);
-                        return OutputMapper.ToSubscription(subscription, productId, purchaseToken, client);
-                    default:
-                        InAppPurchaseDetails inApp = await client.GetInAppPurchaseAsync(productId, purchaseToken, log, ct).ConfigureAwait(false);
-                        return OutputMapper.ToInApp(inApp, productId, purchaseToken, client);
+                    switch (type)
+                    {
+                        case OneStoreProductType.Auto:
+                            RecurringPurchaseDetails auto = await client.GetRecurringPurchaseAsync(productId, purchaseToken, log, ct).ConfigureAwait(false);
+                            return OutputMapper.ToAuto(auto, productId, purchaseToken, client);
+                        case OneStoreProductType.Subscription:
+                            SubscriptionDetails subscription = await client.GetSubscriptionAsync(productId, purchaseToken, log, ct).ConfigureAwait(false);
+                            return OutputMapper.ToSubscription(subscription, productId, purchaseToken, client);
+                        default:
+                            InAppPurchaseDetails inApp = await client.GetInAppPurchaseAsync(productId, purchaseToken, log, ct).ConfigureAwait(false);
+                            return OutputMapper.ToInApp(inApp, productId, purchaseToken, client);
+                    }
+                }
+                catch (OneStoreApiException e) when (e.Code == OneStoreErrorCodes.NoSuchData)
+                {
+                    throw FailureAdvice.ForLookup(e, type, productId, connection);
                 }
             });
         }
@@ -50,6 +64,13 @@ namespace OneStoreIap.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateSet(nameof(OneStoreProductType.Subscription), nameof(OneStoreProductType.Auto), IgnoreCase = true)]
         public OneStoreProductType Type { get; set; } = OneStoreProductType.Subscription;
+
+        internal override void ValidateItem()
+        {
+            OneStoreApiException? badType = PipelineInput.CheckTypeCell(InputObject, Type, nameof(Type),
+                OneStoreProductType.Subscription, OneStoreProductType.Auto);
+            if (badType != null) throw badType;
+        }
 
         internal override void ProcessItem(OneStoreConnection connection, object? target) =>
             GetOneStorePurchaseCommand.StartLookup(this, connection, target, Type, ProductId, PurchaseToken);
@@ -83,12 +104,14 @@ namespace OneStoreIap.Commands
             OneStoreClient client = connection.Client;
             string productId = ProductId, purchaseToken = PurchaseToken, operation = Operation;
             string? payload = DeveloperPayload;
-            OneStoreProductType? type = ResultType;
+            // The audit record: the route's type, or the input's where the route serves every type; the input's purchase id.
+            OneStoreProductType? type = ResultType ?? PipelineInput.TypeOf(InputObject);
+            string? purchaseId = PipelineInput.PurchaseIdOf(InputObject);
             var log = RequestLog;
             Enqueue(target, async ct =>
             {
                 OperationReply reply = await SendAsync(client, productId, purchaseToken, payload, log, ct).ConfigureAwait(false);
-                return OutputMapper.ToResult(operation, reply, productId, purchaseToken, type, client);
+                return OutputMapper.ToResult(operation, reply, productId, purchaseToken, type, client, purchaseId);
             });
         }
     }
@@ -138,6 +161,13 @@ namespace OneStoreIap.Commands
 
         /// <summary>The OperationResult's operation name.</summary>
         internal abstract string Operation { get; }
+
+        internal override void ValidateItem()
+        {
+            OneStoreApiException? badType = PipelineInput.CheckTypeCell(InputObject, Type, nameof(Type),
+                OneStoreProductType.Subscription, OneStoreProductType.Auto);
+            if (badType != null) throw badType;
+        }
 
         /// <summary>What ShouldProcess says the cmdlet does.</summary>
         internal abstract string Action { get; }
@@ -213,7 +243,7 @@ namespace OneStoreIap.Commands
             Enqueue(target, async ct =>
             {
                 OperationReply reply = await client.DeferSubscriptionAsync(productId, purchaseToken, period, log, ct).ConfigureAwait(false);
-                return passThru ? OutputMapper.ToResult("Defer", reply, productId, purchaseToken, OneStoreProductType.Subscription, client, period) : null;
+                return passThru ? OutputMapper.ToDeferResult(reply, productId, purchaseToken, client, period) : null;
             });
         }
     }

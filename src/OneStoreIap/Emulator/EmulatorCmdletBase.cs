@@ -105,9 +105,10 @@ namespace OneStoreIap.Commands
         private static async Task<(int, byte[])> SendAsync(HttpMethod method, Uri uri, IDictionary<string, object?>? body, CancellationToken cancellationToken)
         {
             using var request = new HttpRequestMessage(method, uri);
-            if (body != null)
+            if (body != null || method != HttpMethod.Get)
             {
-                request.Content = new ByteArrayContent(JsonTree.Serialize(body));
+                // The control API takes only JSON for anything but a GET (a web page cannot send that unasked).
+                request.Content = new ByteArrayContent(body != null ? JsonTree.Serialize(body) : new[] { (byte)'{', (byte)'}' });
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = Encoding.UTF8.WebName };
             }
             using HttpResponseMessage response = await Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
