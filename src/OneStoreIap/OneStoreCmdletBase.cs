@@ -68,14 +68,8 @@ namespace OneStoreIap.Commands
             }
         }
 
-        /// <summary>
-        /// Stops the calling thread's execution context from flowing into work started until the result is disposed.
-        /// The pipeline thread's context carries PowerShell's culture as async-locals with change notifications, so
-        /// every await of a request started under it would set the culture of the thread it resumes on, and set it
-        /// back. Requests need nothing from that context (the engine's JSON and messages are culture-invariant).
-        /// </summary>
-        internal static AsyncFlowControl? SuppressContextFlow() =>
-            ExecutionContext.IsFlowSuppressed() ? (AsyncFlowControl?)null : ExecutionContext.SuppressFlow();
+        /// <summary>Stops the pipeline thread's execution context from flowing into requests (see <see cref="OrderedRequestWindow.SuppressContextFlow"/>).</summary>
+        internal static AsyncFlowControl? SuppressContextFlow() => OrderedRequestWindow.SuppressContextFlow();
 
         /// <summary>Waits on the pipeline thread for <paramref name="task"/>, writing verbose output meanwhile; Ctrl+C stops the wait at once.</summary>
         protected void WaitFor(Task task)
@@ -227,19 +221,15 @@ namespace OneStoreIap.Commands
     }
 
     /// <summary>
-    /// The base of the per-item cmdlets: windowed concurrency. Up to -ThrottleLimit requests are in flight; results
-    /// come out in input order, each error tied to its item. ShouldProcess, WriteObject and WriteError are only called
-    /// on the pipeline thread.
+    /// The base of the per-item cmdlets: up to -ThrottleLimit requests in flight (<see cref="OrderedRequestWindow"/>);
+    /// results come out in input order, each error tied to its item. ShouldProcess, WriteObject and WriteError are only
+    /// called on the pipeline thread.
     /// </summary>
     /// <remarks>
     /// Items are accepted ahead of the requests: while -ThrottleLimit requests are in flight, up to
-    /// <see cref="AcceptedAhead"/> more items wait, bound and checked, and each finished request starts the next waiting
-    /// one from the thread that saw it finish. The pipeline thread meanwhile binds the next input and writes finished
-    /// results, so PowerShell's work per item overlaps the requests instead of alternating with them (with
-    /// -ThrottleLimit 1 too: still one request at a time). When it has to wait it sleeps until half of the waiting
-    /// room has finished, not until every single reply, so it wakes once per several items: on a small machine each
-    /// wake-up of the pipeline thread costs about as much as binding an item. Until the first result is out it waits
-    /// for that one alone, so the first result is prompt and Select-Object -First 1 stops the requests early.
+    /// <see cref="AcceptedAhead"/> more items wait, bound and checked. The pipeline thread meanwhile binds the next input
+    /// and writes finished results, so PowerShell's work per item overlaps the requests instead of alternating with
+    /// them (with -ThrottleLimit 1 too: still one request at a time).
     /// </remarks>
     public abstract class OneStoreItemCmdletBase : OneStoreConnectedCmdletBase, IDisposable
     {
@@ -250,15 +240,13 @@ namespace OneStoreIap.Commands
         /// </summary>
         public const int DefaultThrottleLimit = 8;
 
-        private readonly object _gate = new object();
-        // Accepted and not yet written, in input order; the ones not yet started are also in _waiting (its tail).
-        private readonly Queue<Slot> _accepted = new Queue<Slot>();
-        private readonly Queue<Slot> _waiting = new Queue<Slot>();
-        private int _limit;
-        private int _inFlight;
-        private int _wakeAt;
-        private bool _closed;
-        private CancellationTokenRegistration _wakeOnStop;
+        /// <summary>
+        /// The least waiting room: the pipeline thread then sleeps through 8 replies at a time (tests/bench/README.md
+        /// has the measurements behind the figure).
+        /// </summary>
+        internal const int MinimumAcceptedAhead = 16;
+
+        private OrderedRequestWindow? _window;
         private long _done;
         private long _failed;
 
@@ -267,144 +255,42 @@ namespace OneStoreIap.Commands
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
 
-        /// <summary>
-        /// The least waiting room: the pipeline thread then sleeps through 8 replies at a time. Measured with the
-        /// benchmark's lookups on two cores against a room of 4 (2 or 4 replies per wake-up): the pipeline thread's time
-        /// per item fell from 12-14 µs to 8-9 µs; a room of 64 gained nothing clear over 16.
-        /// </summary>
-        internal const int MinimumAcceptedAhead = 16;
-
         /// <summary>How many items may wait, accepted but not started, besides the ones in flight.</summary>
-        internal int AcceptedAhead => Math.Max(_limit, MinimumAcceptedAhead);
+        internal int AcceptedAhead => Math.Max(ThrottleLimit, MinimumAcceptedAhead);
 
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            _limit = ThrottleLimit;
-            _wakeOnStop = CancellationToken.Register(() =>
-            {
-                lock (_gate) Monitor.PulseAll(_gate);
-            });
+            // The tick lets verbose request lines out during a long wait.
+            _window = new OrderedRequestWindow(ThrottleLimit, AcceptedAhead, CancellationToken, TimeSpan.FromMilliseconds(250));
         }
 
         /// <summary>
         /// Accepts one item: <paramref name="start"/> runs when a request slot is free (on this thread or on the one that
-        /// freed it); finished items at the head are written, and the pipeline thread waits while the room is full.
+        /// freed it); finished items at the head are written, and the pipeline thread waits while the window is full.
         /// </summary>
         internal void Enqueue(object? target, Func<CancellationToken, Task<object?>> start)
         {
-            var slot = new Slot(target, start);
-            lock (_gate)
-            {
-                _accepted.Enqueue(slot);
-                _waiting.Enqueue(slot);
-            }
-            StartWaiting();
+            OrderedRequestWindow window = _window!;
+            window.Add(target, start);
             WriteFinished();
-            int room = _limit + AcceptedAhead;
-            if (_accepted.Count >= room)
+            if (window.IsFull)
             {
-                WaitForHead(_done == 0 ? 1 : AcceptedAhead / 2);
+                Wait(window.WaitForRoom);
                 WriteFinished();
             }
         }
 
-        /// <summary>Writes an item that needs no request (in order, after the items before it).</summary>
-        internal void EnqueueResult(object? target, object? result) =>
-            Enqueue(target, _ => Task.FromResult(result));
-
-        /// <summary>
-        /// Starts waiting items while fewer than the limit are in flight. Runs on any thread: on the pipeline thread as
-        /// items arrive, and on the thread that saw a request finish, which starts the next one before it wakes the
-        /// pipeline thread (the next request goes out first).
-        /// </summary>
-        private void StartWaiting()
+        /// <summary>Runs one of the window's waits until it is done, flushing verbose output at each tick; Ctrl+C stops it.</summary>
+        private void Wait(Func<bool> wait)
         {
-            bool wake = false;
-            using AsyncFlowControl? noContext = SuppressContextFlow();
-            while (true)
+            try
             {
-                Slot next;
-                lock (_gate)
-                {
-                    if (_closed || _inFlight >= _limit || _waiting.Count == 0 || CancellationToken.IsCancellationRequested) break;
-                    next = _waiting.Dequeue();
-                    _inFlight++;
-                }
-                Task<object?> task;
-                try
-                {
-                    task = next.Start(CancellationToken);
-                }
-                catch (Exception e)
-                {
-                    task = Task.FromException<object?>(e);
-                }
-                next.Task = task;
-                if (task.IsCompleted)
-                {
-                    wake |= Finish(next);
-                    continue;
-                }
-                task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
-                {
-                    bool finishedHead = Finish(next);
-                    StartWaiting();
-                    if (finishedHead) Wake();
-                });
-                break;
+                while (!wait()) FlushRequestLog();
             }
-            if (wake) Wake();
-        }
-
-        /// <summary>Marks an item finished; true when the pipeline thread waits for the items it completes.</summary>
-        private bool Finish(Slot slot)
-        {
-            lock (_gate)
+            catch (OperationCanceledException)
             {
-                slot.Finished = true;
-                _inFlight--;
-                return _wakeAt > 0 && HeadFinished(_wakeAt);
-            }
-        }
-
-        private void Wake()
-        {
-            lock (_gate) Monitor.Pulse(_gate);
-        }
-
-        /// <summary>Whether the first <paramref name="count"/> accepted items (or all, if fewer) have finished. Under the gate.</summary>
-        private bool HeadFinished(int count)
-        {
-            foreach (Slot slot in _accepted)
-            {
-                if (count-- == 0) return true;
-                if (!slot.Finished) return false;
-            }
-            return true;
-        }
-
-        /// <summary>Sleeps on the pipeline thread until the first <paramref name="count"/> items have finished; Ctrl+C ends the wait at once.</summary>
-        private void WaitForHead(int count)
-        {
-            while (true)
-            {
-                lock (_gate)
-                {
-                    if (HeadFinished(count)) return;
-                    if (CancellationToken.IsCancellationRequested) throw new PipelineStoppedException();
-                    _wakeAt = count;
-                    try
-                    {
-                        // The timeout only lets verbose request lines out during a long wait.
-                        if (Monitor.Wait(_gate, 250) && HeadFinished(count)) return;
-                    }
-                    finally
-                    {
-                        _wakeAt = 0;
-                    }
-                }
-                FlushRequestLog();
+                throw new PipelineStoppedException();
             }
         }
 
@@ -412,21 +298,11 @@ namespace OneStoreIap.Commands
         private void WriteFinished()
         {
             FlushRequestLog();
-            while (true)
-            {
-                Slot head;
-                lock (_gate)
-                {
-                    if (_accepted.Count == 0 || !_accepted.Peek().Finished) return;
-                    head = _accepted.Dequeue();
-                }
-                Write(head);
-            }
+            while (_window!.TryTake(out object? target, out Task<object?> task)) Write(target, task);
         }
 
-        private void Write(Slot item)
+        private void Write(object? target, Task<object?> task)
         {
-            Task<object?> task = item.Task!;
             _done++;
             try
             {
@@ -438,29 +314,22 @@ namespace OneStoreIap.Commands
                 {
                     _failed++;
                     Exception failure = task.Exception?.GetBaseException() ?? (Exception)new OperationCanceledException();
-                    WriteFailure(failure, item.Target);
+                    WriteFailure(failure, target);
                 }
             }
             catch
             {
                 // The pipeline is stopping (Select-Object -First has what it needs, or Ctrl+C): no waiting item starts now.
-                Close();
+                _window!.Stop();
                 throw;
             }
             ReportProgress();
         }
 
-        /// <summary>Starts no more waiting items; requests already in flight finish on their own.</summary>
-        private void Close()
-        {
-            lock (_gate) _closed = true;
-        }
-
         /// <summary>Called by PowerShell when the pipeline is done, however it ended.</summary>
         public void Dispose()
         {
-            Close();
-            _wakeOnStop.Dispose();
+            _window?.Dispose();
         }
 
         /// <summary>Items done so far (pipeline input has no known total), when a record is due.</summary>
@@ -478,27 +347,14 @@ namespace OneStoreIap.Commands
 
         protected override void EndProcessing()
         {
-            while (_accepted.Count > 0)
+            OrderedRequestWindow window = _window!;
+            while (window.Count > 0)
             {
-                WaitForHead(1);
+                Wait(window.WaitForHead);
                 WriteFinished();
             }
             FlushRequestLog();
             if (ProgressShown) WriteProgress(NewProgress(ProgressRecordType.Completed));
-        }
-
-        private sealed class Slot
-        {
-            public Slot(object? target, Func<CancellationToken, Task<object?>> start)
-            {
-                Target = target;
-                Start = start;
-            }
-
-            public object? Target { get; }
-            public Func<CancellationToken, Task<object?>> Start { get; }
-            public Task<object?>? Task;
-            public bool Finished;
         }
     }
 
