@@ -76,6 +76,16 @@ namespace OneStoreIap.Engine
         /// <summary>True when the request may have reached the server although no reply came back.</summary>
         public bool MayHaveBeenApplied { get; internal set; }
 
+        /// <summary>The same failure, its message extended and MayHaveBeenApplied set as given (messages are read-only).</summary>
+        internal OneStoreApiException Restated(bool mayHaveBeenApplied, string addition) =>
+            new OneStoreApiException(Kind, Code, Message + addition, HttpStatus, ServerMessage, InnerException)
+            {
+                RetryAfter = RetryAfter,
+                ResumeFrom = ResumeFrom,
+                MayHaveBeenApplied = mayHaveBeenApplied,
+                SafeToRepeat = SafeToRepeat,
+            };
+
         /// <summary>
         /// False for a call that would change something again if repeated (deferSubscription moves the payment date
         /// each time): after an attempt that may have been applied, it is not retried.

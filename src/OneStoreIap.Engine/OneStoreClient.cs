@@ -358,8 +358,31 @@ namespace OneStoreIap.Engine
             var call = new CallState(HttpMethod.Get, PurchasePath(kind, productId, purchaseToken, null), log);
             byte[] body = await SendAsync(call, cancellationToken).ConfigureAwait(false);
             T? details = Deserialize(body, typeInfo, call);
-            return details ?? throw EmptyReply(call);
+            if (details == null) throw EmptyReply(call);
+            if (!Identifies(details))
+                throw new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ProtocolError,
+                    $"ONE store's reply to {call.Method} {call.Path} (HTTP 200) has none of the fields that identify a purchase; it is not one. The reply begins: '{Excerpt(body)}'", 200);
+            return details;
         }
+
+        /// <summary>
+        /// Whether a lookup's reply describes a purchase: a 200 of <c>{}</c> (or of another shape) must not pass for a
+        /// purchase whose every field is null. Tolerant, as older replies miss fields: any one of the fields that each
+        /// lookup's response table gives the purchase's identity or state will do (getPurchaseDetails: purchaseId,
+        /// purchaseState, purchaseTime, consumptionState, acknowledgeState; getRecurringPurchaseDetails: startTime,
+        /// expiryTime, lastPurchaseId, lastPurchaseState, acknowledgeState, autoRenewing; getSubscriptionDetail:
+        /// startTimeMillis, expiryTimeMillis, lastPurchaseId, acknowledgementState, autoRenewing).
+        /// </summary>
+        private static bool Identifies(object details) => details switch
+        {
+            InAppPurchaseDetails p => !string.IsNullOrEmpty(p.PurchaseId) || p.PurchaseState != null || p.PurchaseTime != null
+                || p.ConsumptionState != null || p.AcknowledgeState != null,
+            RecurringPurchaseDetails p => p.StartTime != null || p.ExpiryTime != null || !string.IsNullOrEmpty(p.LastPurchaseId)
+                || p.LastPurchaseState != null || p.AcknowledgeState != null || p.AutoRenewing != null,
+            SubscriptionDetails p => p.StartTimeMillis != null || p.ExpiryTimeMillis != null || !string.IsNullOrEmpty(p.LastPurchaseId)
+                || p.AcknowledgementState != null || p.AutoRenewing != null,
+            _ => true,
+        };
 
         /// <summary>acknowledgePurchase: POST /v7/apps/{clientId}/purchases/all/products/{productId}/{purchaseToken}/acknowledge.</summary>
         public async Task<OperationReply> AcknowledgeAsync(string productId, string purchaseToken, string? developerPayload,
@@ -372,18 +395,7 @@ namespace OneStoreIap.Engine
             {
                 Body = PayloadBody(developerPayload),
             };
-            try
-            {
-                return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OneStoreApiException e) when (call.Ambiguous && e.Kind == OneStoreErrorKind.Api && e.HttpStatus == 409)
-            {
-                // An earlier attempt whose reply was lost may have applied it: if the purchase is acknowledged now, that
-                // attempt did, and the change is reported as done rather than as a conflict.
-                if (await IsAcknowledgedAsync(productId, purchaseToken, call.Log, cancellationToken).ConfigureAwait(false))
-                    return new OperationReply(OneStoreErrorCodes.Success, "Already acknowledged by an earlier attempt whose reply was lost.", alreadyApplied: true);
-                throw;
-            }
+            return await ChangeAsync(call, ct => IsAcknowledgedAsync(productId, purchaseToken, log, ct), cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -424,18 +436,9 @@ namespace OneStoreIap.Engine
             {
                 Body = PayloadBody(developerPayload),
             };
-            try
-            {
-                return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OneStoreApiException e) when (call.Ambiguous && e.Code == OneStoreErrorCodes.InvalidConsumeState)
-            {
-                // Without an earlier ambiguous attempt InvalidConsumeState stays an error; with one, check who consumed it.
-                InAppPurchaseDetails now = await GetInAppPurchaseAsync(productId, purchaseToken, log, cancellationToken).ConfigureAwait(false);
-                if (now.ConsumptionState == 1)
-                    return new OperationReply(OneStoreErrorCodes.Success, "Already consumed by an earlier attempt whose reply was lost.", alreadyApplied: true);
-                throw;
-            }
+            return await ChangeAsync(call, async ct =>
+                (await GetInAppPurchaseAsync(productId, purchaseToken, log, ct).ConfigureAwait(false)).ConsumptionState == 1,
+                cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>cancelRecurringPurchase (Auto) or cancelSubscription (Subscription).</summary>
@@ -458,7 +461,15 @@ namespace OneStoreIap.Engine
             string segment = kind == ProductKind.Auto ? "auto" : "subscription";
             // The spec's request bodies are N/A here; an empty object carries the required Content-Type.
             var call = new CallState(HttpMethod.Post, PurchasePath(segment, productId, purchaseToken, action), log) { Body = EmptyObject };
-            return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
+            // Applied when autoRenewing says so: false after a cancel, true after a reactivate (both lookups' tables).
+            bool renewingWhenApplied = action == "reactivate";
+            return await ChangeAsync(call, async ct =>
+            {
+                bool? renewing = kind == ProductKind.Auto
+                    ? (await GetRecurringPurchaseAsync(productId, purchaseToken, log, ct).ConfigureAwait(false)).AutoRenewing
+                    : (await GetSubscriptionAsync(productId, purchaseToken, log, ct).ConfigureAwait(false)).AutoRenewing;
+                return renewing == renewingWhenApplied;
+            }, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>deferSubscription: POST .../subscription/products/{productId}/{purchaseToken}/defer with <c>{"deferPeriod":n}</c>.</summary>
@@ -474,7 +485,8 @@ namespace OneStoreIap.Engine
                 SafeToRepeat = false,
                 Body = Encoding.UTF8.GetBytes("{\"deferPeriod\":" + deferPeriod.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}"),
             };
-            return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
+            // No check can tell whether a lost defer arrived (the payment date alone does not say by how much it moved).
+            return await ChangeAsync(call, null, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>getVoidedPurchases: one page, read and parsed.</summary>
@@ -688,13 +700,59 @@ namespace OneStoreIap.Engine
 
         // ---- The choke point -------------------------------------------------------------------------------------
 
+        /// <summary>
+        /// A changing call (acknowledge, consume, cancel, reactivate, defer) whose outcome tells the truth: when it fails
+        /// after an attempt that may have reached the server (a lost reply, a timeout, a 500/502/504, a 200 that is not
+        /// the spec's success), the purchase is checked with <paramref name="isApplied"/> before anything is reported:
+        /// applied is Success with AlreadyApplied; not applied is the error; a check that fails (or a call that cannot be
+        /// checked, <paramref name="isApplied"/> null) is the error saying the change may have been applied. An error
+        /// says MayHaveBeenApplied whenever any attempt may have reached the server.
+        /// </summary>
+        private async Task<OperationReply> ChangeAsync(CallState call, Func<CancellationToken, Task<bool>>? isApplied, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await SendOperationAsync(call, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OneStoreApiException e) when (call.Ambiguous)
+            {
+                if (isApplied == null)
+                    throw e.MayHaveBeenApplied ? e : e.Restated(true, " An earlier attempt may have reached ONE store and applied the change; it was not sent again. Check the purchase before trying again.");
+                bool applied;
+                try
+                {
+                    applied = await isApplied(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OneStoreApiException check)
+                {
+                    throw e.Restated(true, $" An earlier attempt may have reached ONE store and applied the change, and checking the purchase failed too ({check.Code}). Check the purchase before granting anything or trying again.");
+                }
+                if (applied)
+                    return new OperationReply(OneStoreErrorCodes.Success, "Applied by an earlier attempt whose reply was lost (the purchase was checked).", alreadyApplied: true);
+                throw e.Restated(true, " An earlier attempt may have reached ONE store; checking the purchase found the change not applied.");
+            }
+        }
+
+        /// <summary>
+        /// A changing call's 200 needs the spec's success code, in either envelope (<c>{"result":{"code":"Success"}}</c>
+        /// as the operations' examples, or a bare <c>{"code":"Success"}</c>); anything else ({}, null, an empty body,
+        /// another code) is a ProtocolError that may have been applied.
+        /// </summary>
         private async Task<OperationReply> SendOperationAsync(CallState call, CancellationToken cancellationToken)
         {
             byte[] body = await SendAsync(call, cancellationToken).ConfigureAwait(false);
-            if (body.Length == 0) return new OperationReply(OneStoreErrorCodes.Success, null);
-            ErrorEnvelope? envelope = Deserialize(body, OneStoreJsonContext.Default.ErrorEnvelope, call);
-            CodeAndMessage? result = envelope?.Result;
-            return new OperationReply(result?.Code ?? envelope?.Code ?? OneStoreErrorCodes.Success, result?.Message ?? envelope?.Message);
+            ErrorEnvelope? envelope = TryDeserialize(body, OneStoreJsonContext.Default.ErrorEnvelope);
+            string? code = envelope?.Result?.Code ?? envelope?.Code;
+            if (code == OneStoreErrorCodes.Success)
+                return new OperationReply(code, envelope!.Result?.Message ?? envelope.Message);
+            call.Ambiguous = true;
+            string shown = body.Length == 0 ? "an empty body" : $"'{Excerpt(body)}'";
+            throw new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ProtocolError,
+                $"ONE store answered {call.Method} {call.Path} with HTTP 200 but not the spec's success reply: {shown}. The change may have been applied.", 200)
+            {
+                MayHaveBeenApplied = true,
+                SafeToRepeat = call.SafeToRepeat,
+            };
         }
 
         /// <summary>
@@ -770,6 +828,13 @@ namespace OneStoreIap.Engine
                             return body;
                         }
                         OneStoreApiException error = MapError(call, response, body);
+                        // A server error or a gateway's may come after the change was applied (a 503 or 429 is a refusal).
+                        if (call.Method != HttpMethod.Get && status is 500 or 502 or 504)
+                        {
+                            call.Ambiguous = true;
+                            error.MayHaveBeenApplied = true;
+                            error.SafeToRepeat = call.SafeToRepeat;
+                        }
                         throw error;
                     }
                 }

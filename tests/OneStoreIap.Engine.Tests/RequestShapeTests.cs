@@ -76,7 +76,7 @@ namespace OneStoreIap.Engine.Tests
         {
             var handler = new TestHandler
             {
-                Api = r => Task.FromResult(r.Method == "GET" ? TestHandler.Json(200, "{}") : TestHandler.Json(200, TestHandler.Success)),
+                Api = r => Task.FromResult(r.Method == "GET" ? TestHandler.Json(200, TestHandler.Purchase) : TestHandler.Json(200, TestHandler.Success)),
             };
             using var client = TestClient.Create(handler);
 
@@ -116,7 +116,7 @@ namespace OneStoreIap.Engine.Tests
         [InlineData("a+b=c")]
         public async Task PathValuesArePercentEncodedUtf8Segments(string productId)
         {
-            var handler = new TestHandler { Api = _ => Task.FromResult(TestHandler.Json(200, "{}")) };
+            var handler = new TestHandler { Api = _ => Task.FromResult(TestHandler.Json(200, TestHandler.Purchase)) };
             using var client = TestClient.Create(handler);
 
             await client.GetInAppPurchaseAsync(productId, "T1");
@@ -133,7 +133,7 @@ namespace OneStoreIap.Engine.Tests
         [Fact]
         public async Task KoreanProductIdIsSentAsUtf8PercentEncoding()
         {
-            var handler = new TestHandler { Api = _ => Task.FromResult(TestHandler.Json(200, "{}")) };
+            var handler = new TestHandler { Api = _ => Task.FromResult(TestHandler.Json(200, TestHandler.Purchase)) };
             using var client = TestClient.Create(handler);
 
             await client.GetInAppPurchaseAsync("다이아", "T1");
@@ -163,7 +163,7 @@ namespace OneStoreIap.Engine.Tests
         [Fact]
         public async Task ClientIdIsEncodedIntoEveryPath()
         {
-            var handler = new TestHandler { Api = _ => Task.FromResult(TestHandler.Json(200, "{}")) };
+            var handler = new TestHandler { Api = _ => Task.FromResult(TestHandler.Json(200, TestHandler.Purchase)) };
             using var client = TestClient.Create(handler, clientId: "0000042301 앱");
 
             await client.GetInAppPurchaseAsync("p", "T");

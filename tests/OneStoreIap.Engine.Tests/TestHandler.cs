@@ -47,10 +47,13 @@ namespace OneStoreIap.Engine.Tests
                 return Json(200, $"{{\"client_id\":\"com.app\",\"access_token\":\"token-{n:D4}\",\"token_type\":\"bearer\",\"expires_in\":{ExpiresIn},\"scope\":\"DEFAULT\"}}");
             }
             if (Api != null) return await Api(seen).WaitAsync(cancellationToken);
-            return Json(200, Success);
+            return Json(200, seen.Method == "GET" ? Purchase : Success);
         }
 
         public const string Success = "{\"result\":{\"code\":\"Success\",\"message\":\"Request has been completed successfully.\"}}";
+
+        /// <summary>A lookup reply that each of the three lookups reads as a purchase.</summary>
+        public const string Purchase = "{\"purchaseId\":\"P1\",\"purchaseState\":0,\"startTime\":1,\"startTimeMillis\":1}";
 
         public static HttpResponseMessage Json(int status, string json) => new((HttpStatusCode)status)
         {

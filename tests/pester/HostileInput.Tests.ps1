@@ -182,8 +182,9 @@ Describe 'Hostile replies' {
                 Body = "{`"error`":{`"code`":`"InvalidRequest`",`"message`":`"bad\u001b[31m red\r\nX-Injected: 1\u0007`"}}"; Status = 400
                 Id = 'InvalidRequest'; Message = 'bad.*red X-Injected: 1' }
             @{ Name = 'a JSON reply without ONE store''s error code'; Body = '{"status":"nope"}'; Status = 400; Id = 'HttpError'; Message = 'without ONE store''s error code' }
-            @{ Name = 'missing fields'; Body = '{}'; Status = 200; Id = $null }
-            @{ Name = 'null fields'; Body = '{"purchaseState":null,"purchaseTime":null,"quantity":null,"developerPayload":null,"purchaseId":null}'; Status = 200; Id = $null }
+            # A purchase whose every field is null is no purchase: a ProtocolError, not an object of nulls.
+            @{ Name = 'missing fields'; Body = '{}'; Status = 200; Id = 'ProtocolError'; Message = 'none of the fields that identify a purchase' }
+            @{ Name = 'null fields'; Body = '{"purchaseState":null,"purchaseTime":null,"quantity":null,"developerPayload":null,"purchaseId":null}'; Status = 200; Id = 'ProtocolError'; Message = 'none of the fields that identify a purchase' }
             @{ Name = 'unknown fields'; Body = '{"purchaseId":"123","purchaseState":0,"brandNew":{"nested":[1,2,{"x":null}]},"other":"x"}'; Status = 200; Id = $null; PurchaseId = '123' }
             @{ Name = 'JSON served as text/plain'; Body = '{"purchaseId":"456","purchaseState":0}'; ContentType = 'text/plain'; Status = 200; Id = $null; PurchaseId = '456' }
         )
