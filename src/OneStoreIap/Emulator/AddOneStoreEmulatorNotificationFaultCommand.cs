@@ -30,7 +30,7 @@ namespace OneStoreIap.Commands
 
         /// <summary>Only notifications of this state: Completed or Canceled (both when omitted).</summary>
         [Parameter]
-        public NotificationPurchaseState? PurchaseState { get; set; }
+        public NotificationPurchaseState PurchaseState { get; set; }
 
         protected override void EndProcessing()
         {
@@ -39,7 +39,7 @@ namespace OneStoreIap.Commands
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Count must be positive, or -1 for every notification."),
                     "InvalidArgument", ErrorCategory.InvalidArgument, Count));
             }
-            string? state = PurchaseState == null ? null : PurchaseState == NotificationPurchaseState.Completed ? "COMPLETED" : "CANCELED";
+            string? state = !MyInvocation.BoundParameters.ContainsKey(nameof(PurchaseState)) ? null : PurchaseState == NotificationPurchaseState.Completed ? "COMPLETED" : "CANCELED";
             var body = new Dictionary<string, object?> { ["kind"] = Kind.ToString().ToLowerInvariant(), ["count"] = Count };
             if (Kind == EmulatorNotificationFaultKind.Delay) body["delayMs"] = DelayMs;
             if (state != null) body["purchaseState"] = state;
