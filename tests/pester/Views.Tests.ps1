@@ -77,4 +77,48 @@ Describe 'Views' {
         $lists = @((Get-FormatData -TypeName $_).FormatViewDefinition | Where-Object { $_.Control -is [System.Management.Automation.ListControl] })
         $lists | Should -HaveCount 1
     }
+
+    It 'shows the <_> table whole at 120 columns: every header unclipped, no column squeezed' -ForEach @(
+        'OneStoreIap.OneStoreConnection', 'OneStoreIap.InAppPurchase', 'OneStoreIap.AutoRenewalPurchase', 'OneStoreIap.Subscription',
+        'OneStoreIap.VoidedPurchase', 'OneStoreIap.UnconfirmedPurchase', 'OneStoreIap.OperationResult'
+    ) {
+        $typeName = $_
+        $view = @((Get-FormatData -TypeName $typeName).FormatViewDefinition | Where-Object { $_.Control -is [System.Management.Automation.TableControl] })[0]
+        $labels = @($view.Control.Headers | ForEach-Object Label)
+        $time = [DateTimeOffset]::new(2026, 11, 28, 23, 59, 59, [TimeSpan]::FromHours(9))
+        $emu = $null
+        try {
+            $sample = switch ($typeName) {
+                'OneStoreIap.OneStoreConnection' { $emu = Start-OneStoreEmulator; Connect-OneStore -Emulator $emu -PassThru }
+                'OneStoreIap.VoidedPurchase' { [OneStoreIap.VoidedPurchase]@{ PurchaseToken = 'TOKEN-0123456789ABCD'; PurchaseId = '26112812345678901234'; PurchaseTime = $time; VoidedTime = $time; MarketCode = 'MKT_ONE' } }
+                'OneStoreIap.UnconfirmedPurchase' { [OneStoreIap.UnconfirmedPurchase]@{ Type = 'Subscription'; ProductId = 'premium_monthly_2026'; PurchaseToken = 'TOKEN-0123456789ABCD'; PurchaseState = 'Cancelled'; PurchaseTime = $time; Quantity = 10; MarketCode = 'MKT_GLB' } }
+                'OneStoreIap.OperationResult' { [OneStoreIap.OperationResult]@{ Operation = 'Acknowledge'; ProductId = 'premium_monthly_2026'; PurchaseToken = 'TOKEN-0123456789ABCD'; Code = 'InvalidPurchaseState'; AlreadyApplied = $true; OperationTime = $time } }
+                default {
+                    $o = New-Object $typeName
+                    $o.ProductId = 'premium_monthly_2026'; $o.PurchaseToken = 'TOKEN-0123456789ABCD'; $o.PurchaseTime = $time; $o.StartTime = $time
+                    $o.ExpiryTime = $time; $o.NextPaymentTime = $time; $o.AcknowledgeState = 'NotAcknowledged'; $o.PurchaseState = 'Cancelled'
+                    $o.PaymentState = 'NotCompleted'; $o.IsEntitled = $false
+                    $o
+                }
+            }
+            $text = $sample | Format-Table | Out-String -Width 120
+        } finally {
+            if ($emu) { Disconnect-OneStore; $emu | Stop-OneStoreEmulator }
+        }
+        $lines = @($text -split "`r?`n" | Where-Object { $_.Trim() })
+        $header = $lines[0]
+        $rule = $lines[1]
+        $header.Length | Should -BeLessOrEqual 120
+        # one dashed rule per column, the whole label's length; each column at least 8 wide (where the next one starts)
+        $rules = @([regex]::Matches($rule, '-+'))
+        $rules | Should -HaveCount $labels.Count -Because $text
+        for ($i = 0; $i -lt $labels.Count; $i++) {
+            $header | Should -Match "(^|\s)$([regex]::Escape($labels[$i]))(\s|$)" -Because "the header '$($labels[$i])' is whole in: $text"
+            $rules[$i].Length | Should -Be $labels[$i].Length -Because $text
+            if ($i -lt $labels.Count - 1) {
+                ($rules[$i + 1].Index - $rules[$i].Index - 1) | Should -BeGreaterOrEqual ([Math]::Max($labels[$i].Length, 8)) -Because $text
+            }
+        }
+        $text | Should -Not -Match '…' -Because "no value of the sample is cut: $text"
+    }
 }
