@@ -1,23 +1,26 @@
 using System;
 using System.IO;
 using System.Management.Automation;
-using System.Management.Automation.Runspaces;
-using System.Runtime.CompilerServices;
 
 namespace OneStoreIap
 {
     /// <summary>
-    /// The module's default views (OneStoreIap.Format.ps1xml, beside this assembly) are registered with a session the
-    /// first time one of the module's cmdlets runs there, before it writes anything, rather than at import
-    /// (FormatsToProcess): loading a format file rebuilds the session's format tables, which was most of what
-    /// importing the module cost, and only objects that the cmdlets write ever need the views.
+    /// The one display mechanism of every output type, the emulator's included: the views in OneStoreIap.Format.ps1xml
+    /// (beside this assembly), registered with a session by the root cmdlet base the first time any of the module's
+    /// cmdlets runs there, before it writes anything.
     /// </summary>
+    /// <remarks>
+    /// Why not FormatsToProcess: loading a format file rebuilds the session's format tables, which was most of what
+    /// importing the module cost, and only objects that the cmdlets write ever need the views; lazy registration keeps
+    /// Import-Module cheap (the benchmark's import target) and shows the same views. Why not per-object
+    /// DefaultDisplayPropertySets (the emulator cmdlets' former way): each object written then needs its own wrapper
+    /// and member set, the choice of columns lives in code instead of beside the other views, and it cannot pick a
+    /// table over a list.
+    /// </remarks>
     internal static class ModuleViews
     {
         internal const string FileName = "OneStoreIap.Format.ps1xml";
 
-        private static readonly ConditionalWeakTable<Runspace, object> Registered = new ConditionalWeakTable<Runspace, object>();
-        private static readonly object Marker = new object();
         private static readonly Lazy<string?> FormatPath = new Lazy<string?>(() =>
         {
             string? directory = Path.GetDirectoryName(typeof(ModuleViews).Assembly.Location);
@@ -28,12 +31,12 @@ namespace OneStoreIap
         /// <summary>Registers the views with the current session, once; a session that refuses keeps its default formatting.</summary>
         public static void Ensure(PSCmdlet cmdlet)
         {
-            Runspace? runspace = Runspace.DefaultRunspace;
-            if (runspace == null || FormatPath.Value == null) return;
-            lock (Registered)
+            RunspaceState? state = RunspaceState.Current;
+            if (state == null || FormatPath.Value == null) return;
+            lock (state.Gate)
             {
-                if (Registered.TryGetValue(runspace, out _)) return;
-                Registered.Add(runspace, Marker);
+                if (state.ViewsRegistered) return;
+                state.ViewsRegistered = true;
             }
             try
             {

@@ -9,18 +9,27 @@ using OneStoreIap.Engine;
 namespace OneStoreIap.Commands
 {
     /// <summary>
-    /// The base of every cmdlet that talks to ONE store: the connection lookup, the cancellation token that
-    /// StopProcessing (Ctrl+C) cancels, verbose request logging, and the one place where an engine failure becomes an
-    /// ErrorRecord. Every Write* call happens on the pipeline thread.
+    /// The root of every cmdlet of the module (API, connection and emulator cmdlets alike): the views, the cancellation
+    /// source that StopProcessing (Ctrl+C) cancels and that Dispose releases, the wait on the pipeline thread, verbose
+    /// request logging, and the one place where an engine failure becomes an ErrorRecord. Every Write* call happens on
+    /// the pipeline thread.
     /// </summary>
-    public abstract class OneStoreCmdletBase : PSCmdlet
+    public abstract class OneStoreCmdletBase : PSCmdlet, IDisposable
     {
         private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+        private readonly CancellationToken _cancellationToken;
         private readonly ConcurrentQueue<OneStoreRequestLog> _requestLog = new ConcurrentQueue<OneStoreRequestLog>();
         private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
         private bool _verbose;
+        private bool _disposed;
 
-        protected CancellationToken CancellationToken => _cancellation.Token;
+        protected OneStoreCmdletBase()
+        {
+            // Kept apart from the source: requests still in flight when the pipeline ends may read it after Dispose.
+            _cancellationToken = _cancellation.Token;
+        }
+
+        protected CancellationToken CancellationToken => _cancellationToken;
 
         /// <summary>The log callback to hand to the engine: null when verbose output is off.</summary>
         internal Action<OneStoreRequestLog>? RequestLog { get; private set; }
@@ -32,7 +41,32 @@ namespace OneStoreIap.Commands
             if (_verbose) RequestLog = _requestLog.Enqueue;
         }
 
-        protected override void StopProcessing() => _cancellation.Cancel();
+        protected override void StopProcessing()
+        {
+            lock (_cancellation)
+            {
+                if (!_disposed) _cancellation.Cancel();
+            }
+        }
+
+        /// <summary>Called by PowerShell when the pipeline is done, however it ended.</summary>
+        public void Dispose()
+        {
+            Dispose(true);
+            GC.SuppressFinalize(this);
+        }
+
+        /// <summary>Releases what the cmdlet holds; overrides call the base last.</summary>
+        protected virtual void Dispose(bool disposing)
+        {
+            if (!disposing) return;
+            lock (_cancellation)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                _cancellation.Dispose();
+            }
+        }
 
         private bool IsVerboseEnabled()
         {
@@ -85,7 +119,7 @@ namespace OneStoreIap.Commands
                 {
                     try
                     {
-                        done.Wait(250, _cancellation.Token);
+                        done.Wait(250, _cancellationToken);
                     }
                     catch (OperationCanceledException)
                     {
@@ -180,7 +214,7 @@ namespace OneStoreIap.Commands
         /// <summary>True when <paramref name="exception"/> is (or wraps) a cancellation caused by StopProcessing.</summary>
         internal bool IsStopping(Exception exception)
         {
-            if (!_cancellation.IsCancellationRequested) return false;
+            if (!_cancellationToken.IsCancellationRequested) return false;
             if (exception is AggregateException aggregate) exception = aggregate.GetBaseException();
             return exception is OperationCanceledException;
         }
@@ -231,7 +265,7 @@ namespace OneStoreIap.Commands
     /// and writes finished results, so PowerShell's work per item overlaps the requests instead of alternating with
     /// them (with -ThrottleLimit 1 too: still one request at a time).
     /// </remarks>
-    public abstract class OneStoreItemCmdletBase : OneStoreConnectedCmdletBase, IDisposable
+    public abstract class OneStoreItemCmdletBase : OneStoreConnectedCmdletBase
     {
         /// <summary>
         /// 8 in-flight requests hide most of the network latency to ONE store (a lookup is a small request, so the
@@ -326,10 +360,10 @@ namespace OneStoreIap.Commands
             ReportProgress();
         }
 
-        /// <summary>Called by PowerShell when the pipeline is done, however it ended.</summary>
-        public void Dispose()
+        protected override void Dispose(bool disposing)
         {
-            _window?.Dispose();
+            if (disposing) _window?.Dispose();
+            base.Dispose(disposing);
         }
 
         /// <summary>Items done so far (pipeline input has no known total), when a record is due.</summary>

@@ -1,6 +1,4 @@
 using System;
-using System.Runtime.CompilerServices;
-using System.Management.Automation.Runspaces;
 using OneStoreIap.Engine;
 
 namespace OneStoreIap
@@ -52,25 +50,18 @@ namespace OneStoreIap
     /// <summary>The default connection of each runspace: a connection made in one runspace is not used by another.</summary>
     internal static class ConnectionState
     {
-        private sealed class Holder
-        {
-            public OneStoreConnection? Default;
-        }
-
-        private static readonly ConditionalWeakTable<Runspace, Holder> Defaults = new ConditionalWeakTable<Runspace, Holder>();
-
         public static OneStoreConnection? GetDefault()
         {
-            Runspace? runspace = Runspace.DefaultRunspace;
-            if (runspace == null) return null;
-            return Defaults.TryGetValue(runspace, out Holder? holder) ? holder.Default : null;
+            RunspaceState? state = RunspaceState.Current;
+            if (state == null) return null;
+            lock (state.Gate) return state.DefaultConnection;
         }
 
         public static void SetDefault(OneStoreConnection? connection)
         {
-            Runspace? runspace = Runspace.DefaultRunspace;
-            if (runspace == null) return;
-            Defaults.GetValue(runspace, _ => new Holder()).Default = connection;
+            RunspaceState? state = RunspaceState.Current;
+            if (state == null) return;
+            lock (state.Gate) state.DefaultConnection = connection;
         }
     }
 }

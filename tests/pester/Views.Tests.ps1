@@ -66,11 +66,29 @@ Describe 'Views' {
 
     It 'has a default table view for <_>' -ForEach @(
         'OneStoreIap.OneStoreConnection', 'OneStoreIap.InAppPurchase', 'OneStoreIap.AutoRenewalPurchase', 'OneStoreIap.Subscription',
-        'OneStoreIap.VoidedPurchase', 'OneStoreIap.UnconfirmedPurchase', 'OneStoreIap.OperationResult'
+        'OneStoreIap.VoidedPurchase', 'OneStoreIap.UnconfirmedPurchase', 'OneStoreIap.OperationResult',
+        'OneStoreIap.EmulatorInstance', 'OneStoreIap.EmulatorPurchase', 'OneStoreIap.EmulatorClock', 'OneStoreIap.EmulatorFault'
     ) {
         $views = @((Get-FormatData -TypeName $_).FormatViewDefinition)
         $views | Should -Not -BeNullOrEmpty
         $views[0].Control | Should -BeOfType [System.Management.Automation.TableControl]
+    }
+
+    It 'are registered by an emulator cmdlet too, when it is the first to run' {
+        $ps = [powershell]::Create()
+        try {
+            $result = $ps.AddScript({
+                    param($ModulePath)
+                    Import-Module $ModulePath
+                    $emu = Start-OneStoreEmulator
+                    try { ($emu | Out-String -Width 200) } finally { $emu | Stop-OneStoreEmulator }
+                }).AddArgument($env:ONESTOREIAP_TEST_MODULE).Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+        } finally {
+            $ps.Dispose()
+        }
+        # The table view's header row.
+        "$result" | Should -Match 'BaseUri\s+ClientId\s+InProcess\s+IsRunning'
     }
 
     It 'has a list view for the wide <_>' -ForEach @('OneStoreIap.Subscription', 'OneStoreIap.AutoRenewalPurchase') {

@@ -159,7 +159,7 @@ namespace OneStoreIap.Commands
     /// <summary>Disconnect-OneStore: forgets the session's default connection (or closes the one given).</summary>
     [Cmdlet(VerbsCommunications.Disconnect, "OneStore")]
     [OutputType(typeof(void))]
-    public sealed class DisconnectOneStoreCommand : PSCmdlet
+    public sealed class DisconnectOneStoreCommand : OneStoreCmdletBase
     {
         /// <summary>The connection to close; the session's default when omitted.</summary>
         [Parameter(ValueFromPipeline = true)]
@@ -179,10 +179,8 @@ namespace OneStoreIap.Commands
     /// <summary>Get-OneStoreConnection: the session's default connection (client id, market, environment, host, token expiry; never a secret).</summary>
     [Cmdlet(VerbsCommon.Get, "OneStoreConnection")]
     [OutputType(typeof(OneStoreConnection))]
-    public sealed class GetOneStoreConnectionCommand : PSCmdlet
+    public sealed class GetOneStoreConnectionCommand : OneStoreCmdletBase
     {
-        protected override void BeginProcessing() => ModuleViews.Ensure(this);
-
         protected override void ProcessRecord()
         {
             OneStoreConnection? connection = ConnectionState.GetDefault();

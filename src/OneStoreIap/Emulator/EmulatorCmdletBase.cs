@@ -13,21 +13,18 @@ namespace OneStoreIap.Commands
     /// <summary>
     /// The base of the cmdlets that drive an emulator through its control API (/_emulator/..., docs/emulator.md):
     /// the emulator lookup (-Emulator, or the most recently started in this session), one HTTP call, and the error
-    /// records for control errors ({"error":{"code","message"}}: the code becomes the ErrorId).
+    /// records for control errors ({"error":{"code","message"}}: the code becomes the ErrorId). Cancellation, the
+    /// wait and the views come from the module's root, <see cref="OneStoreCmdletBase"/>.
     /// </summary>
-    public abstract class EmulatorCmdletBase : PSCmdlet
+    public abstract class EmulatorCmdletBase : OneStoreCmdletBase
     {
         // Loopback only, never through a proxy; one client for the whole process, as HttpClient is meant to be used.
         private static readonly HttpClient Http = new HttpClient(new HttpClientHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
-
-        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
 
         /// <summary>The emulator to drive; the one most recently started in this session when omitted.</summary>
         [Parameter]
         [ValidateNotNull]
         public EmulatorInstance? Emulator { get; set; }
-
-        protected override void StopProcessing() => _cancellation.Cancel();
 
         /// <summary>-Emulator, or the session's most recent running emulator; a terminating NoEmulator error when there is none.</summary>
         internal EmulatorInstance GetEmulator()
@@ -55,19 +52,9 @@ namespace OneStoreIap.Commands
         internal JsonTreeObject InvokeControl(EmulatorInstance emulator, HttpMethod method, string path, IDictionary<string, object?>? body)
         {
             var uri = new Uri(emulator.BaseUri, "_emulator/" + path);
-            Task<(int, byte[])> call = SendAsync(method, uri, body, _cancellation.Token);
-            try
-            {
-                while (!call.Wait(250))
-                {
-                    // Ctrl+C: StopProcessing cancels the token, and the wait ends with the task.
-                }
-            }
-            catch (AggregateException)
-            {
-                // inspected below
-            }
-            if (call.IsCanceled || (call.IsFaulted && _cancellation.IsCancellationRequested)) throw new PipelineStoppedException();
+            Task<(int, byte[])> call = SendAsync(method, uri, body, CancellationToken);
+            WaitFor(call); // Ctrl+C ends the wait at once
+            if (call.IsCanceled || (call.IsFaulted && CancellationToken.IsCancellationRequested)) throw new PipelineStoppedException();
             if (call.IsFaulted)
             {
                 Exception failure = call.Exception!.GetBaseException();
@@ -120,17 +107,13 @@ namespace OneStoreIap.Commands
         internal static ErrorRecord ToErrorRecord(EmulatorControlException exception, object? target) =>
             new ErrorRecord(exception, exception.ErrorId, exception.Category, target);
 
-        /// <summary>Adds the default display of an output object, so tables show the few columns a test reads.</summary>
-        internal static PSObject WithDefaultDisplay(object value, params string[] properties)
-        {
-            var result = PSObject.AsPSObject(value);
-            var set = new PSPropertySet("DefaultDisplayPropertySet", properties);
-            result.Members.Add(new PSMemberSet("PSStandardMembers", new PSMemberInfo[] { set }));
-            return result;
-        }
+        /// <summary>
+        /// The object itself: its default view comes from the module's format file like every output type's
+        /// (<see cref="ModuleViews"/>). Kept so that callers written against the former per-object display still build.
+        /// </summary>
+        internal static object WithDefaultDisplay(object value, params string[] properties) => value;
 
-        internal static PSObject Display(EmulatorPurchase purchase) =>
-            WithDefaultDisplay(purchase, "PurchaseToken", "ProductId", "Type", "MarketCode", "PurchaseState", "AcknowledgeState", "Voided");
+        internal static object Display(EmulatorPurchase purchase) => purchase;
     }
 
     /// <summary>A control-API call that failed: the emulator's error code (or why it could not be reached).</summary>

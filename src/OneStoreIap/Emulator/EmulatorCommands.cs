@@ -10,7 +10,7 @@ namespace OneStoreIap.Commands
     /// <summary>Start-OneStoreEmulator: hosts the emulator inside this pwsh process (HttpListener on 127.0.0.1).</summary>
     [Cmdlet(VerbsLifecycle.Start, "OneStoreEmulator")]
     [OutputType(typeof(EmulatorInstance))]
-    public sealed class StartOneStoreEmulatorCommand : PSCmdlet
+    public sealed class StartOneStoreEmulatorCommand : OneStoreCmdletBase
     {
         /// <summary>The loopback port to listen on; 0 (the default) picks a free one.</summary>
         [Parameter]
@@ -92,14 +92,14 @@ namespace OneStoreIap.Commands
                 ThrowTerminatingError(new ErrorRecord(e, "InvalidArgument", ErrorCategory.InvalidArgument, NotificationUri));
             }
             WriteVerbose("The emulator listens on " + instance.BaseUri + " (app " + instance.ClientId + ").");
-            WriteObject(EmulatorCmdletBase.WithDefaultDisplay(instance, "BaseUri", "ClientId", "InProcess", "IsRunning"));
+            WriteObject(instance);
         }
     }
 
     /// <summary>Stop-OneStoreEmulator: stops in-process emulators (the given ones, or every one started in this session).</summary>
     [Cmdlet(VerbsLifecycle.Stop, "OneStoreEmulator")]
     [OutputType(typeof(void))]
-    public sealed class StopOneStoreEmulatorCommand : PSCmdlet
+    public sealed class StopOneStoreEmulatorCommand : OneStoreCmdletBase
     {
         private bool _any;
 
@@ -194,7 +194,7 @@ namespace OneStoreIap.Commands
             if (Acknowledged) body["acknowledged"] = true;
             try
             {
-                WriteObject(Display(EmulatorPurchase.From(InvokeControl(emulator, HttpMethod.Post, "purchases", body))));
+                WriteObject(EmulatorPurchase.From(InvokeControl(emulator, HttpMethod.Post, "purchases", body)));
             }
             catch (EmulatorControlException e)
             {
@@ -219,7 +219,7 @@ namespace OneStoreIap.Commands
             try
             {
                 JsonTreeObject reply = InvokeControl(emulator, HttpMethod.Get, "purchases/" + Uri.EscapeDataString(PurchaseToken), null);
-                WriteObject(Display(EmulatorPurchase.From(reply)));
+                WriteObject(EmulatorPurchase.From(reply));
             }
             catch (EmulatorControlException e)
             {
@@ -248,7 +248,7 @@ namespace OneStoreIap.Commands
             try
             {
                 JsonTreeObject reply = InvokeControl(emulator, HttpMethod.Post, "purchases/" + Uri.EscapeDataString(PurchaseToken) + "/void", new Dictionary<string, object?>());
-                if (PassThru) WriteObject(Display(EmulatorPurchase.From(reply)));
+                if (PassThru) WriteObject(EmulatorPurchase.From(reply));
             }
             catch (EmulatorControlException e)
             {

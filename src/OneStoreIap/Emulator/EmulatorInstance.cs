@@ -131,33 +131,23 @@ namespace OneStoreIap
     /// </summary>
     internal static class EmulatorRegistry
     {
-        private static readonly ConditionalWeakTable<Runspace, List<EmulatorInstance>> Started = new ConditionalWeakTable<Runspace, List<EmulatorInstance>>();
-
-        private static List<EmulatorInstance>? List(bool create)
-        {
-            Runspace? runspace = Runspace.DefaultRunspace;
-            if (runspace == null) return null;
-            if (create) return Started.GetValue(runspace, _ => new List<EmulatorInstance>());
-            return Started.TryGetValue(runspace, out List<EmulatorInstance>? list) ? list : null;
-        }
-
         public static void Add(EmulatorInstance instance)
         {
-            List<EmulatorInstance>? list = List(create: true);
-            if (list == null) return;
-            lock (list) list.Add(instance);
+            RunspaceState? state = RunspaceState.Current;
+            if (state == null) return;
+            lock (state.Gate) state.Emulators.Add(instance);
         }
 
         /// <summary>The most recently started instance of this runspace that still runs.</summary>
         public static EmulatorInstance? Current()
         {
-            List<EmulatorInstance>? list = List(create: false);
-            if (list == null) return null;
-            lock (list)
+            RunspaceState? state = RunspaceState.Current;
+            if (state == null) return null;
+            lock (state.Gate)
             {
-                for (int i = list.Count - 1; i >= 0; i--)
+                for (int i = state.Emulators.Count - 1; i >= 0; i--)
                 {
-                    if (list[i].IsRunning) return list[i];
+                    if (state.Emulators[i].IsRunning) return state.Emulators[i];
                 }
             }
             return null;
@@ -166,20 +156,20 @@ namespace OneStoreIap
         /// <summary>Every running instance of this runspace, oldest first; forgets the stopped ones.</summary>
         public static EmulatorInstance[] Running()
         {
-            List<EmulatorInstance>? list = List(create: false);
-            if (list == null) return new EmulatorInstance[0];
-            lock (list)
+            RunspaceState? state = RunspaceState.Current;
+            if (state == null) return new EmulatorInstance[0];
+            lock (state.Gate)
             {
-                list.RemoveAll(e => !e.IsRunning);
-                return list.ToArray();
+                state.Emulators.RemoveAll(e => !e.IsRunning);
+                return state.Emulators.ToArray();
             }
         }
 
         public static void Forget(EmulatorInstance instance)
         {
-            List<EmulatorInstance>? list = List(create: false);
-            if (list == null) return;
-            lock (list) list.Remove(instance);
+            RunspaceState? state = RunspaceState.Current;
+            if (state == null) return;
+            lock (state.Gate) state.Emulators.Remove(instance);
         }
     }
 
