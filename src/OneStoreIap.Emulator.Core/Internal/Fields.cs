@@ -12,7 +12,7 @@ namespace OneStoreIap.Emulator.Internal
     internal static class Fields
     {
         public static readonly string[] SeedRoot = { "apps", "products", "purchases", "bulk" };
-        public static readonly string[] App = { "clientId", "clientSecret", "markets", "blocked" };
+        public static readonly string[] App = { "clientId", "clientSecret", "markets", "blocked", "notificationUri", "privateKey" };
         public static readonly string[] Product = { "clientId", "productId", "type" };
 
         public static readonly string[] Purchase =
