@@ -24,6 +24,7 @@
         'Resume-OneStoreSubscription',
         'Set-OneStoreSubscription',
         'Get-OneStoreVoidedPurchase',
+        'Sync-OneStoreVoidedPurchase',
         'Get-OneStoreUnconfirmedPurchase',
         'Invoke-OneStoreRequest',
         'Test-OneStorePurchaseSignature',

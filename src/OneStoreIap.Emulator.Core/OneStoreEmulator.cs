@@ -113,6 +113,9 @@ namespace OneStoreIap.Emulator
         /// <summary>The virtual clock's current time, epoch milliseconds.</summary>
         public long NowMillis => clock.NowMillis;
 
+        /// <summary>The emulator's clock as an HTTP Date header value (RFC 7231, whole seconds, truncated).</summary>
+        public string HttpDate => DateTimeOffset.FromUnixTimeMilliseconds(clock.NowMillis).ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+
         /// <summary>Back to the seed; faults, counters, request log and clock offset cleared. Issued tokens stay valid; the next token request gets a fresh one.</summary>
         public void Reset()
         {

@@ -114,6 +114,8 @@ namespace OneStoreIap.Emulator.Host
             http.StatusCode = response.Status;
             if (response.ContentType != null) http.ContentType = response.ContentType;
             foreach (var header in response.Headers) http.Headers[header.Key] = header.Value;
+            // The Date header tells the emulator's clock (moved by --clock or the control API), as a server's Date tells its own.
+            http.Headers["Date"] = emulator.HttpDate;
             http.ContentLength = response.Body.Length;
             if (response.Body.Length > 0)
             {

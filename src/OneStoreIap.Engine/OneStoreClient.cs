@@ -80,6 +80,9 @@ namespace OneStoreIap.Engine
         /// <summary>How many token requests this client has sent.</summary>
         public long TokenRequestCount => Interlocked.Read(ref _tokenRequests);
 
+        /// <summary>The server's clock, as its replies' Date headers tell it (the list windows are judged by it).</summary>
+        public ServerClock ServerClock { get; } = new ServerClock();
+
         /// <summary>How many retries this client has made.</summary>
         public long RetryCount => Interlocked.Read(ref _retries);
 
@@ -820,6 +823,7 @@ namespace OneStoreIap.Engine
                     sent = true;
                     using (response)
                     {
+                        ServerClock.Observe(response.Headers.Date);
                         status = (int)response.StatusCode;
                         byte[] body = await ReadBodyAsync(response, call, started, cancellationToken).ConfigureAwait(false);
                         if (status >= 200 && status < 300)

@@ -431,22 +431,26 @@ namespace OneStoreIap.Emulator.Internal
             {
                 if (long.TryParse(endText, NumberStyles.None, CultureInfo.InvariantCulture, out var e)) end = e; else invalid.Add("endTime");
             }
-            // Window rules (getVoidedPurchases / getUnconfirmedPurchases): the start can be at most one month before now,
-            // the end cannot be in the future; given alone, the start gets end = start + 1 month (capped at now) and the
-            // end gets start = end - 1 month. A month is 30 days here.
-            if (start.HasValue && start.Value < now - Time.Month && !invalid.Contains("startTime")) invalid.Add("startTime");
+            long afterTime = 0;
+            string? afterId = null;
+            var continued = query.TryGetValue("continuationKey", out var key) && key.Length > 0;
+            if (continued && !TryParseKey(key!, voided, out afterTime, out afterId))
+            {
+                invalid.Add("continuationKey");
+            }
+
+            // Window rules (getVoidedPurchases / getUnconfirmedPurchases): the start can be at most one month before now
+            // (Time.StartReach: 31 days and a minute), the end cannot be in the future; given alone, the start gets
+            // end = start + 1 month (capped at now) and the end gets start = end - 1 month (a month is 30 days here).
+            // A continued listing (with a continuationKey) keeps its first page's window: its start was judged when the
+            // listing began, and is not judged again as the clock moves on, so a listing that starts near the limit
+            // does not fail part-way.
+            if (!continued && start.HasValue && start.Value < now - Time.StartReach && !invalid.Contains("startTime")) invalid.Add("startTime");
             if (end.HasValue && end.Value > now && !invalid.Contains("endTime")) invalid.Add("endTime");
             if (start.HasValue && end.HasValue && start.Value > end.Value && invalid.Count == 0)
             {
                 invalid.Add("startTime");
                 invalid.Add("endTime");
-            }
-
-            long afterTime = 0;
-            string? afterId = null;
-            if (query.TryGetValue("continuationKey", out var key) && key.Length > 0 && !TryParseKey(key, voided, out afterTime, out afterId))
-            {
-                invalid.Add("continuationKey");
             }
             if (invalid.Count > 0) return Json.Error(Codes.InvalidRequest, route.Name, invalid);
 

@@ -30,6 +30,14 @@ namespace OneStoreIap.Emulator.Internal
         /// <summary>"One month" of the list windows: 30 days exactly, so a window is the same length whatever the date.</summary>
         public const long Month = 30 * Day;
 
+        /// <summary>
+        /// How far back a window's start may reach: the longest calendar month (31 days) and a minute for the request's
+        /// way here, so that a start of "one month ago" by any calendar, in any time zone ((Get-Date).AddMonths(-1),
+        /// .AddDays(-30)), is accepted (spec getVoidedPurchases: "one month prior to the current time"). The module's
+        /// own check (OneStoreIap.Engine.ListWindow) uses the same rule.
+        /// </summary>
+        public const long StartReach = 31 * Day + Minute;
+
         /// <summary>Unacknowledged purchases are cancelled after 3 days (acknowledgePurchase).</summary>
         public const long AutoCancelAfter = 3 * Day;
 

@@ -7,59 +7,53 @@ using OneStoreIap.Engine;
 namespace OneStoreIap.Commands
 {
     /// <summary>
-    /// The list cmdlets: drain the engine's pager (<see cref="PurchasePager{T}"/>), which follows continuationKey page
-    /// by page off the pipeline thread, at most two pages ahead, and refuses a listing that would never end. The first
-    /// page's first object is written before any other page is asked for, so Select-Object -First 1 costs one request.
+    /// The base of the cmdlets that read listings (getVoidedPurchases, getUnconfirmedPurchases): they drain the engine's
+    /// pager (<see cref="PurchasePager{T}"/>), which follows continuationKey page by page off the pipeline thread, at most
+    /// two pages ahead, and refuses a listing that would never end.
     /// </summary>
-    public abstract class OneStoreListCmdletBase : OneStoreConnectedCmdletBase
+    public abstract class OneStoreListingCmdletBase : OneStoreConnectedCmdletBase
     {
-        /// <summary>The start of the window (sent as epoch milliseconds). Alone, the server sets the end one month later.</summary>
-        [Parameter]
-        public DateTimeOffset StartTime { get; set; }
-
-        /// <summary>The end of the window (sent as epoch milliseconds). Alone, the server sets the start one month earlier.</summary>
-        [Parameter]
-        public DateTimeOffset EndTime { get; set; }
-
-        /// <summary>How many rows to ask for per page (the spec's maxResults, 1-100; the server's default is 100).</summary>
-        [Parameter]
-        [ValidateRange(1, 100)]
-        public int PageSize { get; set; }
-
         internal abstract string ActivityName { get; }
 
-        /// <summary>Starts the listing: the engine's pager, its rows turned into the cmdlet's output objects.</summary>
-        internal abstract PurchasePager<object> OpenPager(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken);
-
-        /// <summary>The query the listing starts from; a derived cmdlet may set more (a continuation key).</summary>
-        internal virtual PurchaseListQuery BuildQuery()
+        /// <summary>
+        /// Checks a window against the spec's rules (<see cref="ListWindow"/>) by the server's clock; a window the API
+        /// would refuse stops the command with a message that states the rule. Returns the query to send (an end a
+        /// little ahead of the server's clock is sent as its now).
+        /// </summary>
+        internal PurchaseListQuery CheckWindow(OneStoreClient client, PurchaseListQuery query)
         {
-            long? start = MyInvocation.BoundParameters.ContainsKey(nameof(StartTime)) ? StartTime.ToUnixTimeMilliseconds() : (long?)null;
-            long? end = MyInvocation.BoundParameters.ContainsKey(nameof(EndTime)) ? EndTime.ToUnixTimeMilliseconds() : (long?)null;
-            int? maxResults = MyInvocation.BoundParameters.ContainsKey(nameof(PageSize)) ? PageSize : (int?)null;
-            return new PurchaseListQuery { StartTimeMillis = start, EndTimeMillis = end, MaxResults = maxResults };
+            DateTimeOffset now = client.ServerClock.UtcNow;
+            string? broken = ListWindow.Check(query.StartTimeMillis, query.EndTimeMillis, now, !string.IsNullOrEmpty(query.ContinuationKey));
+            if (broken != null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException(broken), OneStoreErrorCodes.InvalidTimeRange,
+                    ErrorCategory.InvalidArgument, null));
+            }
+            return new PurchaseListQuery
+            {
+                ContinuationKey = query.ContinuationKey,
+                StartTimeMillis = query.StartTimeMillis,
+                EndTimeMillis = ListWindow.ClampEnd(query.EndTimeMillis, now),
+                MaxResults = query.MaxResults,
+            };
         }
 
-        protected override void ProcessRecord()
+        /// <summary>
+        /// Drains one listing, handing each row to <paramref name="each"/> on the pipeline thread. The first row is
+        /// handed over before any other page is asked for, so Select-Object -First 1 costs one request. A failed page
+        /// stops the command with an error that says where to resume (<see cref="OneStoreApiException.ResumeFrom"/>).
+        /// </summary>
+        internal void Drain(PurchasePager<object> opened, Action<object> each)
         {
-            OneStoreClient client = GetConnection().Client;
-            PurchaseListQuery query = BuildQuery();
-            if (query.StartTimeMillis > query.EndTimeMillis)
-            {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-StartTime is after -EndTime."),
-                    OneStoreErrorCodes.InvalidTimeRange, ErrorCategory.InvalidArgument, null));
-            }
-
             int pageCount = 0;
             long rows = 0;
             // A new record each time: hosts may keep the records they are given.
             ProgressRecord Progress(ProgressRecordType type) =>
                 new ProgressRecord(1, ActivityName, $"{pageCount} page(s), {rows} purchase(s)") { RecordType = type };
-            PurchasePager<object>? pager = null;
+            PurchasePager<object> pager = opened;
             try
             {
                 // Disposed when this command ends early (Select-Object -First, an error, Ctrl+C) with a page in flight.
-                pager = OpenPager(client, query, CancellationToken);
                 using CancellationTokenRegistration stopping = CancellationToken.Register(pager.Interrupt);
                 bool first = true;
                 while (true)
@@ -74,10 +68,12 @@ namespace OneStoreIap.Commands
                     if (page == null) break;
                     pageCount++;
                     rows += page.Items.Count;
+                    WriteVerbose($"{ActivityName}: page {page.Page}, {page.Items.Count} row(s)" +
+                                 (page.NextContinuationKey != null ? "; more to come." : "; the last page."));
                     if (ProgressDue()) WriteProgress(Progress(ProgressRecordType.Processing));
                     foreach (object item in page.Items)
                     {
-                        WriteObject(item);
+                        each(item);
                         if (first)
                         {
                             // The first object is out: from now on the next pages are fetched while these are written.
@@ -94,19 +90,80 @@ namespace OneStoreIap.Commands
             catch (Exception e) when (e is OneStoreApiException || e is ObjectDisposedException)
             {
                 // A failed page ends the listing: the rest cannot be reached without its continuation key, which the
-                // error carries (ResumeFrom) and names as its target.
+                // error carries (ResumeFrom), names as its target and states in its message.
                 if (IsStopping(e)) throw new PipelineStoppedException();
                 FlushRequestLog();
-                ThrowTerminatingError(CreateErrorRecord(e, (e as OneStoreApiException)?.ResumeFrom?.ContinuationKey));
+                ListingPosition? resume = (e as OneStoreApiException)?.ResumeFrom;
+                ErrorRecord record = CreateErrorRecord(e, resume?.ContinuationKey);
+                if (resume != null) record.ErrorDetails = new ErrorDetails(e.Message + " " + DescribeResume(resume));
+                ThrowTerminatingError(record);
             }
             finally
             {
-                pager?.Dispose();
+                pager.Dispose();
                 if (ProgressShown)
                 {
                     try { WriteProgress(Progress(ProgressRecordType.Completed)); } catch (PipelineStoppedException) { }
                 }
             }
+        }
+
+        /// <summary>How to resume a listing from <paramref name="resume"/>, as parameters to copy.</summary>
+        internal string DescribeResume(ListingPosition resume)
+        {
+            var text = new System.Text.StringBuilder("To resume the listing where it stopped, run it again with");
+            if (resume.StartTimeMillis.HasValue) text.Append(" -StartTime '").Append(ListWindow.Format(resume.StartTimeMillis.Value)).Append('\'');
+            if (resume.EndTimeMillis.HasValue) text.Append(" -EndTime '").Append(ListWindow.Format(resume.EndTimeMillis.Value)).Append('\'');
+            if (resume.MaxResults.HasValue) text.Append(" -PageSize ").Append(resume.MaxResults.Value);
+            if (resume.ContinuationKey != null) text.Append(" -ContinuationKey '").Append(resume.ContinuationKey).Append('\'');
+            else text.Append(" the same window (it failed on its first page)");
+            return text.Append(" (the error's Exception.ResumeFrom has them).").ToString();
+        }
+    }
+
+    /// <summary>
+    /// The list cmdlets: one listing of a window, every page, from its start or from a continuation key.
+    /// </summary>
+    public abstract class OneStoreListCmdletBase : OneStoreListingCmdletBase
+    {
+        /// <summary>The start of the window (sent as epoch milliseconds). Alone, the server sets the end one month later.</summary>
+        [Parameter]
+        public DateTimeOffset StartTime { get; set; }
+
+        /// <summary>The end of the window (sent as epoch milliseconds). Alone, the server sets the start one month earlier.</summary>
+        [Parameter]
+        public DateTimeOffset EndTime { get; set; }
+
+        /// <summary>How many rows to ask for per page (the spec's maxResults, 1-100; the server's default is 100).</summary>
+        [Parameter]
+        [ValidateRange(1, 100)]
+        public int PageSize { get; set; }
+
+        /// <summary>
+        /// Resumes a listing from this key (a failed listing's error states it), with the same -StartTime, -EndTime and
+        /// -PageSize the listing was started with: the rows it yields are exactly those the unbroken listing would have.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ContinuationKey { get; set; }
+
+        /// <summary>Starts the listing: the engine's pager, its rows turned into the cmdlet's output objects.</summary>
+        internal abstract PurchasePager<object> OpenPager(OneStoreClient client, PurchaseListQuery query, CancellationToken cancellationToken);
+
+        /// <summary>The query the listing starts from.</summary>
+        internal PurchaseListQuery BuildQuery()
+        {
+            long? start = MyInvocation.BoundParameters.ContainsKey(nameof(StartTime)) ? StartTime.ToUnixTimeMilliseconds() : (long?)null;
+            long? end = MyInvocation.BoundParameters.ContainsKey(nameof(EndTime)) ? EndTime.ToUnixTimeMilliseconds() : (long?)null;
+            int? maxResults = MyInvocation.BoundParameters.ContainsKey(nameof(PageSize)) ? PageSize : (int?)null;
+            return new PurchaseListQuery { StartTimeMillis = start, EndTimeMillis = end, MaxResults = maxResults, ContinuationKey = ContinuationKey };
+        }
+
+        protected override void ProcessRecord()
+        {
+            OneStoreClient client = GetConnection().Client;
+            PurchaseListQuery query = CheckWindow(client, BuildQuery());
+            Drain(OpenPager(client, query, CancellationToken), WriteObject);
         }
     }
 
