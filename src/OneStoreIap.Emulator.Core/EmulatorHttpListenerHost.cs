@@ -192,7 +192,7 @@ namespace OneStoreIap.Emulator
             if (answer.ContentType != null) response.ContentType = answer.ContentType;
             foreach (var header in answer.Headers) response.Headers[header.Key] = header.Value;
             // The Date header tells the emulator's clock (moved by Set-OneStoreEmulatorClock), as a server's Date tells its own.
-            response.Headers["Date"] = Emulator.HttpDate;
+            if (Emulator.HttpDate is string date) response.Headers["Date"] = date;
             if (close) response.KeepAlive = false;
             response.ContentLength64 = answer.Body.Length;
             if (answer.Body.Length > 0) await response.OutputStream.WriteAsync(answer.Body, 0, answer.Body.Length, stopping.Token).ConfigureAwait(false);

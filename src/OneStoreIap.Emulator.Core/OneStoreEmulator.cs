@@ -113,8 +113,24 @@ namespace OneStoreIap.Emulator
         /// <summary>The virtual clock's current time, epoch milliseconds.</summary>
         public long NowMillis => clock.NowMillis;
 
-        /// <summary>The emulator's clock as an HTTP Date header value (RFC 7231, whole seconds, truncated).</summary>
-        public string HttpDate => DateTimeOffset.FromUnixTimeMilliseconds(clock.NowMillis).ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+        /// <summary>
+        /// The emulator's clock as an HTTP Date header value (RFC 7231, whole seconds, truncated); null when the clock
+        /// fails (the reply is then the emulator's own 500, which goes out without a Date).
+        /// </summary>
+        public string? HttpDate
+        {
+            get
+            {
+                try
+                {
+                    return DateTimeOffset.FromUnixTimeMilliseconds(clock.NowMillis).ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+                }
+                catch (Exception e) when (!(e is OutOfMemoryException))
+                {
+                    return null;
+                }
+            }
+        }
 
         /// <summary>Back to the seed; faults, counters, request log and clock offset cleared. Issued tokens stay valid; the next token request gets a fresh one.</summary>
         public void Reset()

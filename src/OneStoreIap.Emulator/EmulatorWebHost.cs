@@ -115,7 +115,7 @@ namespace OneStoreIap.Emulator.Host
             if (response.ContentType != null) http.ContentType = response.ContentType;
             foreach (var header in response.Headers) http.Headers[header.Key] = header.Value;
             // The Date header tells the emulator's clock (moved by --clock or the control API), as a server's Date tells its own.
-            http.Headers["Date"] = emulator.HttpDate;
+            if (emulator.HttpDate is string date) http.Headers["Date"] = date;
             http.ContentLength = response.Body.Length;
             if (response.Body.Length > 0)
             {

@@ -138,9 +138,9 @@ namespace OneStoreIap.Emulator.Tests
         }
 
         [Theory]
-        [InlineData(-31 * Day, null, "startTime")]
+        [InlineData(-31 * Day - 120_000L, null, "startTime")]
         [InlineData(null, 60_000L, "endTime")]
-        [InlineData(-31 * Day, 60_000L, "startTime, endTime")]
+        [InlineData(-32 * Day, 60_000L, "startTime, endTime")]
         [InlineData(-1 * Day, -2 * Day, "startTime, endTime")]
         public async Task Refuses_windows_outside_the_specs_rules(long? start, long? end, string fields)
         {
@@ -153,6 +153,20 @@ namespace OneStoreIap.Emulator.Tests
             {
                 var reply = await GetAsync("/v7/apps/com.onestore.sample/" + list + "?" + string.Join("&", query), token);
                 AssertError(reply, 400, "InvalidRequest", "Request parameters are invalid. [ " + fields + " ]");
+            }
+        }
+
+        [Theory]
+        [InlineData(-30 * Day)]
+        [InlineData(-31 * Day)]
+        public async Task Accepts_a_start_of_one_month_ago_by_any_calendar(long start)
+        {
+            var token = await TokenAsync();
+            var now = await NowAsync();
+            foreach (var list in new[] { "voided-purchases", "unconfirmed-purchases" })
+            {
+                var reply = await GetAsync("/v7/apps/com.onestore.sample/" + list + "?startTime=" + (now + start) + "&endTime=" + now, token);
+                Assert.Equal(200, reply.Status);
             }
         }
 
@@ -201,5 +215,41 @@ namespace OneStoreIap.Emulator.Tests
             Assert.Equal(1, (await GetAsync(PurchasePath("inapp", "gem_100", "INAPP-ACK-0001"), token)).Json.GetProperty("purchaseState").GetInt32());
             await ControlAsync(HttpMethod.Post, "purchases/INAPP-ACK-0001/void", new { }, expectStatus: 409);
         }
+    }
+
+    /// <summary>List windows as the emulator's clock moves: each test class gets its own emulator, so the others' clocks stay put.</summary>
+    public sealed class ListWindowClockTests : EmulatorTestBase, IClassFixture<EmulatorFixture>
+    {
+        private const long Day = 86_400_000L;
+
+        public ListWindowClockTests(EmulatorFixture fixture) : base(fixture) { }
+
+        [Fact]
+        public async Task A_continued_listing_keeps_its_window_as_the_clock_moves_on()
+        {
+            var token = await TokenAsync();
+            var now = await NowAsync();
+            var window = "startTime=" + (now - 31 * Day) + "&endTime=" + now + "&maxResults=5";
+            var first = await GetAsync("/v7/apps/com.onestore.sample/voided-purchases?" + window, token);
+            var key = first.Json.GetProperty("continuationKey").GetString()!;
+            await AdvanceAsync(new { days = 2 });
+            token = await TokenAsync();
+            var next = await GetAsync("/v7/apps/com.onestore.sample/voided-purchases?" + window + "&continuationKey=" + E(key), token);
+            Assert.Equal(200, next.Status);
+            Assert.Equal(5, next.Json.GetProperty("voidedPurchaseList").GetArrayLength());
+            var fresh = await GetAsync("/v7/apps/com.onestore.sample/voided-purchases?" + window, token);
+            AssertError(fresh, 400, "InvalidRequest", "Request parameters are invalid. [ startTime ]");
+        }
+
+        [Fact]
+        public async Task Replies_tell_the_emulators_clock_in_their_Date_header()
+        {
+            await AdvanceAsync(new { days = 3 });
+            var now = DateTimeOffset.FromUnixTimeMilliseconds(await NowAsync());
+            var reply = await TokenRequestAsync("grant_type=client_credentials&client_id=" + Sample + "&client_secret=" + SampleSecret);
+            Assert.NotNull(reply.Message.Headers.Date);
+            Assert.InRange(reply.Message.Headers.Date!.Value, now.AddSeconds(-5), now.AddSeconds(5));
+        }
+
     }
 }
