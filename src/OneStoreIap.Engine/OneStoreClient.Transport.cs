@@ -82,7 +82,7 @@ namespace OneStoreIap.Engine
                     HttpResponseMessage response;
                     try
                     {
-                        response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                        response = await Http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -380,26 +380,17 @@ namespace OneStoreIap.Engine
             }
             return null;
         }
-        private static HttpMessageHandler CreateHandler(int maxConnections)
+        /// <summary>
+        /// The client for one attempt: the factory's, asked for anew each time so that its handler rotation reaches a
+        /// long session. The timeout is per attempt (each SendAsync), so that a timeout is retried and reported as
+        /// such; HttpClient times the wait for the reply's headers, and ReadBodyAsync what is left of it for the body.
+        /// </summary>
+        private HttpClient Http()
         {
-            // On .NET Core HttpClientHandler is backed by SocketsHttpHandler: pooled keep-alive connections.
-            var handler = new HttpClientHandler
-            {
-                // Never follow a redirect: it could carry the Authorization header, or the secret, to another host.
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                // No Accept-Encoding: the API's replies are a few hundred bytes of JSON, and the spec documents no compression.
-                AutomaticDecompression = DecompressionMethods.None,
-            };
-            try
-            {
-                handler.MaxConnectionsPerServer = Math.Max(2, maxConnections);
-            }
-            catch (PlatformNotSupportedException)
-            {
-                // Older frameworks: the default pool applies.
-            }
-            return handler;
+            if (_fixedHttp != null) return _fixedHttp;
+            HttpClient client = HttpClients.Create(_httpName!);
+            client.Timeout = _options.RequestTimeout;
+            return client;
         }
 
         /// <summary>One logical call, across its attempts.</summary>

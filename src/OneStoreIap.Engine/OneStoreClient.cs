@@ -25,7 +25,8 @@ namespace OneStoreIap.Engine
     public sealed partial class OneStoreClient : IDisposable
     {
         private readonly OneStoreClientOptions _options;
-        private readonly HttpClient _http;
+        private readonly HttpClient? _fixedHttp;
+        private readonly string? _httpName;
         private readonly TokenSlot _tokens;
         private readonly TimeProvider _time;
         private readonly ResiliencePipeline _retry;
@@ -49,13 +50,9 @@ namespace OneStoreIap.Engine
             _escapedClientId = Uri.EscapeDataString(options.ClientId);
             _tokens = (options.TokenCache ?? TokenCache.Shared).GetSlot(options.BaseUri, options.ClientId, options.MarketCode);
 
-            HttpMessageHandler handler = options.Handler ?? CreateHandler(options.MaxConnectionsPerServer);
-            _http = new HttpClient(handler, disposeHandler: options.Handler == null)
-            {
-                // The timeout is per attempt (each SendAsync), so that a timeout is retried and reported as such; HttpClient
-                // times the wait for the reply's headers, and ReadBodyAsync what is left of it for the body.
-                Timeout = options.RequestTimeout,
-            };
+            // Tests send through a handler of their own; connections through the factory's named client (HttpClients).
+            if (options.Handler != null) _fixedHttp = new HttpClient(options.Handler, disposeHandler: false) { Timeout = options.RequestTimeout };
+            else _httpName = HttpClients.NameFor(options);
             _retry = BuildRetryPipeline(options);
         }
 
@@ -451,7 +448,7 @@ namespace OneStoreIap.Engine
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-            _http.Dispose();
+            _fixedHttp?.Dispose();
         }
 
     }

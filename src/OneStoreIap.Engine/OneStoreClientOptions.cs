@@ -47,6 +47,26 @@ namespace OneStoreIap.Engine
         /// <summary>The most bytes of a reply the engine reads.</summary>
         public int MaxReplyBytes { get; set; } = 4 * 1024 * 1024;
 
+        /// <summary>
+        /// How requests reach an https:// host: through the system's proxy (HTTPS_PROXY, NO_PROXY; on Windows the
+        /// system settings), through <see cref="Proxy"/>, or directly. An http:// (loopback) host is always reached
+        /// directly, whatever this says: the token request's form holds the client secret in clear text.
+        /// </summary>
+        public OneStoreProxyMode ProxyMode { get; set; } = OneStoreProxyMode.System;
+
+        /// <summary>The proxy of <see cref="OneStoreProxyMode.Explicit"/>.</summary>
+        public Uri? Proxy { get; set; }
+
+        /// <summary>The credential the proxy of <see cref="OneStoreProxyMode.Explicit"/> asks for, if any.</summary>
+        public System.Net.ICredentials? ProxyCredential { get; set; }
+
+        /// <summary>
+        /// How long one pooled handler (and its connections) serves before new requests get a new one, so that a long
+        /// session follows DNS changes on every runtime (Windows PowerShell's HttpClientHandler has no connection
+        /// lifetime of its own). Old handlers are released once their requests are done.
+        /// </summary>
+        public TimeSpan HandlerLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
         /// <summary>For tests: the handler to send through instead of a pooled socket handler.</summary>
         internal HttpMessageHandler? Handler { get; set; }
 
@@ -74,5 +94,18 @@ namespace OneStoreIap.Engine
             throw new OneStoreApiException(OneStoreErrorKind.Validation, OneStoreErrorCodes.InvalidBaseUri,
                 $"The base URI scheme '{baseUri.Scheme}' is not supported; use https://.");
         }
+    }
+
+    /// <summary>How a connection reaches an https:// host (an http:// loopback host is always reached directly).</summary>
+    public enum OneStoreProxyMode
+    {
+        /// <summary>The system's proxy settings (HTTPS_PROXY, NO_PROXY; on Windows the system settings).</summary>
+        System,
+
+        /// <summary>Never through a proxy.</summary>
+        None,
+
+        /// <summary>Through <see cref="OneStoreClientOptions.Proxy"/>.</summary>
+        Explicit,
     }
 }

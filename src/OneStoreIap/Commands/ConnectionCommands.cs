@@ -78,12 +78,45 @@ namespace OneStoreIap.Commands
         [ValidateNotNullOrEmpty]
         public string? LicenseKey { get; set; }
 
+        /// <summary>
+        /// The proxy to reach an https:// host through, instead of the system's (HTTPS_PROXY, NO_PROXY; on Windows the
+        /// system settings). An http:// (loopback) base URI is never reached through a proxy.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? Proxy { get; set; }
+
+        /// <summary>The credential -Proxy asks for.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        [Credential]
+        public PSCredential? ProxyCredential { get; set; }
+
+        /// <summary>Reaches the host directly, whatever the system's proxy settings say.</summary>
+        [Parameter]
+        public SwitchParameter NoProxy { get; set; }
+
         /// <summary>Also writes the connection to the pipeline.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
         protected override void ProcessRecord()
         {
+            if (NoProxy && Proxy != null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Proxy and -NoProxy contradict each other: give one of them, or neither for the system's proxy settings."),
+                    "InvalidArgument", ErrorCategory.InvalidArgument, Proxy));
+            }
+            if (ProxyCredential != null && Proxy == null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-ProxyCredential needs -Proxy: give the proxy it is for."),
+                    "InvalidArgument", ErrorCategory.InvalidArgument, null));
+            }
+            if (Proxy != null && (!Proxy.IsAbsoluteUri || (Proxy.Scheme != Uri.UriSchemeHttp && Proxy.Scheme != Uri.UriSchemeHttps)))
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Proxy '{Proxy}' is not an absolute http:// or https:// URI (for example http://proxy.example.com:3128)."),
+                    "InvalidArgument", ErrorCategory.InvalidArgument, Proxy));
+            }
             if (ParameterSetName == EmulatorSet && Emulator.Credential == null)
             {
                 ThrowTerminatingError(new ErrorRecord(
@@ -126,7 +159,12 @@ namespace OneStoreIap.Commands
                     MaxRetryCount = MaximumRetryCount,
                     RetryBaseDelay = TimeSpan.FromSeconds(RetryBaseDelaySec),
                     RequestTimeout = TimeSpan.FromSeconds(TimeoutSec),
+                    ProxyMode = NoProxy ? OneStoreProxyMode.None : Proxy != null ? OneStoreProxyMode.Explicit : OneStoreProxyMode.System,
+                    Proxy = Proxy,
+                    ProxyCredential = ProxyCredential?.GetNetworkCredential(),
                 };
+                if (baseUri.Scheme == Uri.UriSchemeHttp && Proxy != null)
+                    WriteWarning($"-Proxy is not used for {baseUri.GetLeftPart(UriPartial.Authority)}: an http:// (loopback) host is always reached directly.");
                 options.ClientSecret.MakeReadOnly();
                 client = new OneStoreClient(options);
             }
