@@ -60,6 +60,7 @@ namespace OneStoreIap.Engine
             get
             {
                 if (MayHaveBeenApplied && !SafeToRepeat) return false;
+                if (Code == OneStoreErrorCodes.CircuitOpen) return false; // held back: asking again at once is held back too
                 if (Kind == OneStoreErrorKind.Network || Kind == OneStoreErrorKind.Timeout) return true;
                 if (Kind == OneStoreErrorKind.Validation) return false;
                 return HttpStatus is 500 or 502 or 503 or 504 or 429;
@@ -135,6 +136,9 @@ namespace OneStoreIap.Engine
         public const string InvalidDeferPeriod = "InvalidDeferPeriod";
         public const string InvalidMaxResults = "InvalidMaxResults";
         public const string InvalidTimeRange = "InvalidTimeRange";
+
+        /// <summary>Not sent: the connection holds requests back after a run of failures (ONE store looks down).</summary>
+        public const string CircuitOpen = "CircuitOpen";
         public const string InvalidPath = "InvalidPath";
         public const string InvalidBaseUri = "InvalidBaseUri";
         public const string InvalidMarketCode = "InvalidMarketCode";

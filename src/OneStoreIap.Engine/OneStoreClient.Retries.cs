@@ -41,18 +41,59 @@ namespace OneStoreIap.Engine
             return builder.Build();
         }
 
+        /// <summary>How many times this connection has held requests back because the server kept failing.</summary>
+        public long CircuitOpenCount => _breaker?.Openings ?? 0;
+
+        /// <summary>The failure of an attempt the open circuit held back: not sent, so not applied.</summary>
+        private OneStoreApiException HeldBack(TimeSpan remaining)
+        {
+            return new OneStoreApiException(OneStoreErrorKind.Network, OneStoreErrorCodes.CircuitOpen,
+                $"Not sent: the last {_breaker!.Threshold} requests of this connection to ONE store all failed" +
+                (_breaker.LastFailure != null ? $" ({_breaker.LastFailure})" : "") +
+                $", so it holds requests back for about {Math.Max(1, Math.Ceiling(remaining.TotalSeconds))} s more, then tries one again. " +
+                "ONE store looks down; try again later (Connect-OneStore -BreakAfterFailures and -BreakDurationSec set this).");
+        }
+
+        /// <summary>One attempt through the breaker (when there is one): held back while it is open, and counted.</summary>
+        private async Task<byte[]> AttemptAsync(CallState call, AccessTokenInfo? token, CancellationToken cancellationToken)
+        {
+            if (_breaker == null) return await SendOnceAsync(call, token, cancellationToken).ConfigureAwait(false);
+            if (_breaker.Admit(out bool trial) is TimeSpan remaining) throw HeldBack(remaining);
+            try
+            {
+                byte[] body = await SendOnceAsync(call, token, cancellationToken).ConfigureAwait(false);
+                _breaker.Answered(trial);
+                return body;
+            }
+            catch (OneStoreApiException e) when (e.Kind == OneStoreErrorKind.Network || e.Kind == OneStoreErrorKind.Timeout || e.HttpStatus is 500 or 502 or 503 or 504 or 429)
+            {
+                _breaker.Failed(trial, e.Code);
+                throw;
+            }
+            catch (OneStoreApiException)
+            {
+                _breaker.Answered(trial);
+                throw;
+            }
+            catch
+            {
+                _breaker.Abandoned(trial);
+                throw;
+            }
+        }
+
         /// <summary>What the server's Retry-After asks, within the longest wait we accept; null lets the backoff decide.</summary>
         internal static TimeSpan? RetryAfterDelay(Exception? failure, TimeSpan maxDelay) =>
             failure is OneStoreApiException { RetryAfter: TimeSpan after } ? (after < maxDelay ? after : maxDelay) : null;
 
         /// <summary>
         /// Every attempt of <paramref name="call"/>, the first one included, through the retry pipeline
-        /// (<see cref="SendOnceAsync"/> is one attempt). The state is passed as a value tuple to Polly's static
+        /// (<see cref="AttemptAsync"/> is one attempt, through the breaker). The state is passed as a value tuple to Polly's static
         /// callback, so no closure is allocated.
         /// </summary>
         private Task<byte[]> WithRetriesAsync(CallState call, AccessTokenInfo? token, CancellationToken cancellationToken) =>
             _retry.ExecuteAsync(
-                static (state, ct) => new ValueTask<byte[]>(state.Client.SendOnceAsync(state.Call, state.Token, ct)),
+                static (state, ct) => new ValueTask<byte[]>(state.Client.AttemptAsync(state.Call, state.Token, ct)),
                 (Client: this, Call: call, Token: token), cancellationToken).AsTask();
     }
 }

@@ -30,6 +30,7 @@ namespace OneStoreIap.Engine
         private readonly TokenSlot _tokens;
         private readonly TimeProvider _time;
         private readonly ResiliencePipeline _retry;
+        private readonly OutageBreaker? _breaker;
         private readonly string _origin;
         private readonly string _basePath;
         private readonly string _escapedClientId;
@@ -54,6 +55,7 @@ namespace OneStoreIap.Engine
             if (options.Handler != null) _fixedHttp = new HttpClient(options.Handler, disposeHandler: false) { Timeout = options.RequestTimeout };
             else _httpName = HttpClients.NameFor(options);
             _retry = BuildRetryPipeline(options);
+            if (options.BreakAfterFailures > 0) _breaker = new OutageBreaker(options.BreakAfterFailures, options.BreakDuration, options.TimeProvider);
         }
 
         public string ClientId => _options.ClientId;

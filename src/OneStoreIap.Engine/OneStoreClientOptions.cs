@@ -41,6 +41,16 @@ namespace OneStoreIap.Engine
         /// <summary>The longest a single wait between attempts may be, whatever Retry-After says.</summary>
         public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+        /// <summary>
+        /// After this many transient failures in a row (503, 5xx, 429, network, timeout), the connection stops sending for <see cref="BreakDuration"/>: calls fail at once with
+        /// <c>CircuitOpen</c> instead of each paying its full retry budget against a server that is down. 0 turns it
+        /// off; otherwise at least 2.
+        /// </summary>
+        public int BreakAfterFailures { get; set; } = 20;
+
+        /// <summary>How long the connection holds requests back once <see cref="BreakAfterFailures"/> is reached; then one request tries again.</summary>
+        public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
         /// <summary>How long one attempt may take before it counts as a (transient) timeout.</summary>
         public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -41,6 +41,12 @@ namespace OneStoreIap
         /// <summary>The first retry's delay (later ones grow exponentially, with jitter).</summary>
         public TimeSpan RetryBaseDelay => _client.Options.RetryBaseDelay;
 
+        /// <summary>After how many transient failures in a row requests are held back (0: never).</summary>
+        public int BreakAfterFailures => _client.Options.BreakAfterFailures;
+
+        /// <summary>How long requests are held back then.</summary>
+        public TimeSpan BreakDuration => _client.Options.BreakDuration;
+
         /// <summary>How long one attempt may take.</summary>
         public TimeSpan RequestTimeout => _client.Options.RequestTimeout;
 

@@ -191,7 +191,7 @@ Describe 'Hard outage: every request answered 503' {
 
     It 'each item ends with its own ServiceMaintenance error after the bounded retries, and nothing is consumed' {
         $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
-            -MaximumRetryCount 2 -RetryBaseDelaySec 0.05
+            -MaximumRetryCount 2 -RetryBaseDelaySec 0.05 -BreakAfterFailures 0
         $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = '*'; status = 503; code = 'ServiceMaintenance'; retryAfter = 1 }
         Reset-EmulatorCounter -Emulator $emu
 
@@ -218,7 +218,8 @@ Describe 'Hard outage: every request answered 503' {
     }
 
     It 'with the default settings, gives up in bounded time' {
-        $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru
+        # The retry budget alone (the circuit breaker, tested in Outage.Tests.ps1, would cut it short).
+        $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru -BreakAfterFailures 0
         $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; status = 503 }
         Reset-EmulatorCounter -Emulator $emu
 
@@ -237,7 +238,7 @@ Describe 'Hard outage: every request answered 503' {
 
     It 'replies that never come: each item ends with its own RequestTimeout after the bounded attempts' {
         $conn = Connect-OneStore -ClientId $outApp.ClientId -ClientSecret $outApp.SecureSecret -BaseUri $emu.BaseUri -PassThru `
-            -MaximumRetryCount 1 -RetryBaseDelaySec 0.01 -TimeoutSec 1
+            -MaximumRetryCount 1 -RetryBaseDelaySec 0.01 -TimeoutSec 1 -BreakAfterFailures 0
         $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getPurchaseDetails'; latencyMs = 60000 }
         Reset-EmulatorCounter -Emulator $emu
 

@@ -19,7 +19,7 @@ $env:ONESTOREIAP_TEST_MODULE = (Resolve-Path $ModulePath).Path
 $env:ONESTOREIAP_TEST_EMULATOR = (Resolve-Path $EmulatorPath).Path
 
 $paths = @(Get-ChildItem $PSScriptRoot -Filter '*.Tests.ps1' -Recurse |
-    Where-Object { -not $Filter -or $_.Name -like "*$Filter*" } | ForEach-Object FullName)
+    Where-Object { $name = $_.Name; -not $Filter -or @($Filter -split ',' | Where-Object { $name -like "*$($_.Trim())*" }).Count -gt 0 } | ForEach-Object FullName)
 if (-not $paths) { throw "No Pester test file matches '$Filter' under $PSScriptRoot." }
 $config = New-PesterConfiguration
 $config.Run.Path = $paths

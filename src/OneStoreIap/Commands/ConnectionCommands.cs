@@ -73,6 +73,16 @@ namespace OneStoreIap.Commands
         [ValidateRange(1, 600)]
         public int TimeoutSec { get; set; } = 30;
 
+        /// <summary>After this many transient failures in a row the connection holds requests back (fails them at once) for -BreakDurationSec; 0 turns it off.</summary>
+        [Parameter]
+        [ValidateRange(0, 10000)]
+        public int BreakAfterFailures { get; set; } = 20;
+
+        /// <summary>How long, in seconds, requests are held back once -BreakAfterFailures is reached; then one request tries again.</summary>
+        [Parameter]
+        [ValidateRange(0.5, 3600.0)]
+        public double BreakDurationSec { get; set; } = 30;
+
         /// <summary>The app's license key (base64 DER, as the Developer Center shows it) for the signature cmdlets; default: ONESTORE_LICENSE_KEY, or the emulator's.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -159,6 +169,8 @@ namespace OneStoreIap.Commands
                     MaxRetryCount = MaximumRetryCount,
                     RetryBaseDelay = TimeSpan.FromSeconds(RetryBaseDelaySec),
                     RequestTimeout = TimeSpan.FromSeconds(TimeoutSec),
+                    BreakAfterFailures = BreakAfterFailures == 1 ? 2 : BreakAfterFailures,
+                    BreakDuration = TimeSpan.FromSeconds(BreakDurationSec),
                     ProxyMode = NoProxy ? OneStoreProxyMode.None : Proxy != null ? OneStoreProxyMode.Explicit : OneStoreProxyMode.System,
                     Proxy = Proxy,
                     ProxyCredential = ProxyCredential?.GetNetworkCredential(),
