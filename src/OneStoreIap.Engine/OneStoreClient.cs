@@ -27,6 +27,8 @@ namespace OneStoreIap.Engine
         private readonly OneStoreClientOptions _options;
         private readonly HttpClient _http;
         private readonly TokenSlot _tokens;
+        private readonly ServerTextScrubber _scrubber;
+        private AccessTokenInfo? _lastTokenSeen;
         private readonly TimeProvider _time;
         private readonly ResiliencePipeline _retry;
         private readonly string _origin;
@@ -47,6 +49,7 @@ namespace OneStoreIap.Engine
             _origin = options.BaseUri.GetLeftPart(UriPartial.Authority);
             _basePath = options.BaseUri.AbsolutePath.TrimEnd('/');
             _escapedClientId = Uri.EscapeDataString(options.ClientId);
+            _scrubber = new ServerTextScrubber(options.ClientSecret);
             _tokens = (options.TokenCache ?? TokenCache.Shared).GetSlot(options.BaseUri, options.ClientId, options.MarketCode);
 
             HttpMessageHandler handler = options.Handler ?? CreateHandler(options.MaxConnectionsPerServer);
@@ -302,7 +305,7 @@ namespace OneStoreIap.Engine
         }
 
         /// <summary>A list page's rows: under the tables' key and under the examples' key with a trailing space, merged.</summary>
-        private static PurchaseListPage<TItem> ParseListPage<TPage, TItem>(PurchaseListReply reply, JsonTypeInfo<TPage> typeInfo,
+        private PurchaseListPage<TItem> ParseListPage<TPage, TItem>(PurchaseListReply reply, JsonTypeInfo<TPage> typeInfo,
             Func<TPage, (List<TItem?>? Plain, List<TItem?>? Spaced, string? Key)> parts) where TPage : class where TItem : class
         {
             CallState call = reply.Call;
@@ -428,7 +431,10 @@ namespace OneStoreIap.Engine
             ErrorEnvelope? envelope = TryDeserialize(body, OneStoreJsonContext.Default.ErrorEnvelope);
             string? code = envelope?.Result?.Code ?? envelope?.Code;
             if (code == OneStoreErrorCodes.Success)
-                return new OperationReply(code, envelope!.Result?.Message ?? envelope.Message);
+            {
+                string? message = envelope!.Result?.Message ?? envelope.Message;
+                return new OperationReply(code, message == null ? null : _scrubber.Scrub(message));
+            }
             call.Ambiguous = true;
             string shown = body.Length == 0 ? "an empty body" : $"'{Excerpt(body)}'";
             throw new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ProtocolError,
