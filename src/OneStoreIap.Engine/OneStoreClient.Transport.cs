@@ -245,7 +245,7 @@ namespace OneStoreIap.Engine
             if (body.Length == 0 || IndexOf(body, ErrorKey) < 0) return;
             ErrorEnvelope? envelope = TryDeserialize(body, OneStoreJsonContext.Default.ErrorEnvelope);
             if (envelope?.Error?.Code is string code && code.Length > 0)
-                throw ApiError(call, status, code, envelope.Error.Message);
+                throw envelope.Error.IsOAuth ? OAuthError(call, status, code, envelope.ErrorDescription) : ApiError(call, status, code, envelope.Error.Message);
         }
 
         private static readonly byte[] ErrorKey = Encoding.ASCII.GetBytes("\"error\"");
@@ -259,7 +259,11 @@ namespace OneStoreIap.Engine
             string? code = envelope?.Error?.Code ?? envelope?.Code;
             string? message = envelope?.Error?.Message ?? envelope?.Message;
             OneStoreApiException error;
-            if (!string.IsNullOrEmpty(code))
+            if (envelope?.Error is { IsOAuth: true } oauth)
+            {
+                error = OAuthError(call, status, oauth.Code!, envelope.ErrorDescription);
+            }
+            else if (!string.IsNullOrEmpty(code))
             {
                 error = ApiError(call, status, code!, message);
             }
@@ -283,6 +287,28 @@ namespace OneStoreIap.Engine
             string text = string.IsNullOrEmpty(serverMessage) ? "" : ": " + serverMessage;
             return new OneStoreApiException(OneStoreErrorKind.Api, safeCode,
                 $"ONE store answered {safeCode} (HTTP {status}) to {call.Method} {call.Path}{text}", status, serverMessage);
+        }
+
+        /// <summary>
+        /// An error in OAuth's own shape (RFC 6749, 5.2, and RFC 6750, 3.1, for a bearer token refused), which the spec's
+        /// Issue AccessToken section does not describe but a token endpoint may answer with: the spec's code for the
+        /// same failure, so that bad credentials are the authentication error (UnauthorizedAccess) that Connect-OneStore
+        /// explains, and a refused token is renewed as InvalidAccessToken is. OAuth's code and description are kept in
+        /// the message.
+        /// </summary>
+        private OneStoreApiException OAuthError(CallState call, int status, string oauthCode, string? description)
+        {
+            string code = oauthCode switch
+            {
+                "invalid_client" or "unauthorized_client" or "invalid_grant" or "access_denied" or "insufficient_scope" => OneStoreErrorCodes.UnauthorizedAccess,
+                "invalid_token" => OneStoreErrorCodes.InvalidAccessToken,
+                "server_error" => OneStoreErrorCodes.InternalError,
+                "temporarily_unavailable" => OneStoreErrorCodes.ServiceMaintenance,
+                _ => OneStoreErrorCodes.BadRequest,
+            };
+            string text = string.IsNullOrEmpty(description) ? oauthCode : oauthCode + " (" + description + ")";
+            string refused = call.Path == TokenPath && code == OneStoreErrorCodes.UnauthorizedAccess ? "; the client id or secret was refused" : "";
+            return ApiError(call, status, code, "OAuth error " + text + refused);
         }
 
         private OneStoreApiException NotJson(CallState call, int status, string? mediaType, byte[] body, Exception? inner)
