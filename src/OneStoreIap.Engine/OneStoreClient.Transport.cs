@@ -367,17 +367,20 @@ namespace OneStoreIap.Engine
 
         /// <summary>
         /// A short, safe excerpt of a reply: at most 200 characters, no control characters, whitespace collapsed, no
-        /// secret or token (<see cref="ServerText"/>). The whole body is scrubbed before it is cut, so that no part of a
-        /// secret survives at the cut.
+        /// secret or token (<see cref="ServerText"/>, which also takes care that no part of one survives at a cut).
         /// </summary>
-        internal string Excerpt(byte[] body) => ServerText(Encoding.UTF8.GetString(body), 200);
+        internal string Excerpt(byte[] body) =>
+            ServerText(Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 4 * ServerTextWindow)), 200);
 
         /// <summary>
         /// The one way server-sent text (a message, a code, a reply's excerpt, a header's value, a network failure's
         /// text that quotes the server) reaches an exception: scrubbed of the secret and tokens
         /// (<see cref="ServerTextScrubber"/>), then made short and printable (<see cref="Sanitize"/>).
         /// </summary>
-        internal string ServerText(string text, int maxLength) => Sanitize(_scrubber.Scrub(text), maxLength);
+        internal string ServerText(string text, int maxLength) => Sanitize(_scrubber.ScrubPrefix(text, ServerTextWindow), maxLength);
+
+        /// <summary>How much of a server's text is scrubbed and shown from (a reply of megabytes is not searched whole).</summary>
+        private const int ServerTextWindow = 16 * 1024;
 
         /// <summary>
         /// An inner exception as it is when no message in its chain quotes a secret or token; otherwise a stand-in of

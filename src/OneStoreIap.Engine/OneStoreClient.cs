@@ -433,7 +433,7 @@ namespace OneStoreIap.Engine
             if (code == OneStoreErrorCodes.Success)
             {
                 string? message = envelope!.Result?.Message ?? envelope.Message;
-                return new OperationReply(code, message == null ? null : _scrubber.Scrub(message));
+                return new OperationReply(code, message == null ? null : ServerText(message, 300));
             }
             call.Ambiguous = true;
             string shown = body.Length == 0 ? "an empty body" : $"'{Excerpt(body)}'";

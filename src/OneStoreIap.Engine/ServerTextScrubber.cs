@@ -54,6 +54,23 @@ namespace OneStoreIap.Engine
         }
 
         /// <summary>
+        /// The scrubbed start of <paramref name="text"/>, at most about <paramref name="maxChars"/> of it: the work stays
+        /// bounded whatever the server sends (an excerpt shows 200 characters). When the text is cut, the scrubbed
+        /// window also loses its last characters, as many as the longest escaped form of a secret or token could take,
+        /// so that the part of one cut in two by the window is not left behind.
+        /// </summary>
+        public string ScrubPrefix(string? text, int maxChars)
+        {
+            if (string.IsNullOrEmpty(text) || text!.Length <= maxChars) return Scrub(text);
+            string window = Scrub(text.Substring(0, maxChars));
+            int longest = _secret?.Length ?? 0;
+            foreach (string token in _tokens) longest = Math.Max(longest, token.Length);
+            // \uXXXX and &#xHH; take six characters for one.
+            int margin = 6 * longest + 16;
+            return window.Length > margin ? window.Substring(0, window.Length - margin) : "";
+        }
+
+        /// <summary>
         /// <paramref name="text"/> without the secret, the tokens and bearer values. Decoded views of the text (percent /
         /// form, HTML entities, JSON escapes) are searched too; when one of them reveals a secret, the scrubbed decoded
         /// view is what comes back.

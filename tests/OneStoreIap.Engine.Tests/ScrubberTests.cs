@@ -162,6 +162,27 @@ namespace OneStoreIap.Engine.Tests
             Assert.Equal("done for [redacted]", reply.Message);
         }
 
+        [Theory]
+        [InlineData(' ')]
+        [InlineData('\n')]
+        public async Task ASecretCutInTwoByTheExcerptsWindowLeavesNoHalf(char filler)
+        {
+            // Whitespace collapses, so the window's end can reach the excerpt: the half of the secret inside the
+            // window must not be shown.
+            for (int shift = 4; shift < Secret.Length; shift++)
+            {
+                string body = new string(filler, 16 * 1024 - shift) + Secret + new string('y', 300);
+                var handler = new TestHandler { Token = _ => Task.FromResult(Reply(500, body, "text/plain")) };
+                using var client = Create(handler);
+
+                var e = await Assert.ThrowsAsync<OneStoreApiException>(() => client.ConnectAsync());
+
+                string text = AllText(e);
+                Assert.DoesNotContain(Secret.Substring(0, 4), text);
+                Assert.DoesNotContain(Secret.Substring(shift - 4, 4), text);
+            }
+        }
+
         [Fact]
         public void TextWithoutSecretsIsUnchanged()
         {
