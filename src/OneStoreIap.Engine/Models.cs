@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Text.Json.Serialization;
 
 namespace OneStoreIap.Engine
 {
@@ -13,8 +14,20 @@ namespace OneStoreIap.Engine
         public int? PurchaseState { get; set; }
         public long? PurchaseTime { get; set; }
         public string? PurchaseId { get; set; }
-        public int? AcknowledgeState { get; set; }
+
+        /// <summary>
+        /// acknowledgeState (getPurchaseDetails, Response Body). getSubscriptionDetail spells the same field
+        /// acknowledgementState; a reply that does so here is read too (the spelling the table gives wins when both come).
+        /// </summary>
+        public int? AcknowledgeState { get => _acknowledgeState ?? _acknowledgementState; set => _acknowledgeState = value; }
+
+        [JsonInclude, JsonPropertyName("acknowledgementState")]
+        internal int? AcknowledgementStateSpelling { get => _acknowledgementState; set => _acknowledgementState = value; }
+
         public int? Quantity { get; set; }
+
+        private int? _acknowledgeState;
+        private int? _acknowledgementState;
     }
 
     /// <summary>getRecurringPurchaseDetails reply.</summary>
@@ -26,15 +39,38 @@ namespace OneStoreIap.Engine
         public bool? AutoRenewing { get; set; }
         public int? CancelReason { get; set; }
         public long? CancelledTime { get; set; }
-        public int? AcknowledgeState { get; set; }
+
+        /// <summary>
+        /// acknowledgeState (getRecurringPurchaseDetails, Response Body); acknowledgementState, getSubscriptionDetail's
+        /// spelling, is read too (the spelling the table gives wins when both come).
+        /// </summary>
+        public int? AcknowledgeState { get => _acknowledgeState ?? _acknowledgementState; set => _acknowledgeState = value; }
+
+        [JsonInclude, JsonPropertyName("acknowledgementState")]
+        internal int? AcknowledgementStateSpelling { get => _acknowledgementState; set => _acknowledgementState = value; }
+
         public string? LastPurchaseId { get; set; }
         public int? LastPurchaseState { get; set; }
+
+        private int? _acknowledgeState;
+        private int? _acknowledgementState;
     }
 
     /// <summary>getSubscriptionDetail reply.</summary>
     public sealed class SubscriptionDetails
     {
-        public int? AcknowledgementState { get; set; }
+        /// <summary>
+        /// acknowledgementState (getSubscriptionDetail, Response Body); acknowledgeState, the spelling of
+        /// getPurchaseDetails and getRecurringPurchaseDetails, is read too (the table's spelling wins when both come).
+        /// </summary>
+        public int? AcknowledgementState { get => _acknowledgementState ?? _acknowledgeState; set => _acknowledgementState = value; }
+
+        [JsonInclude, JsonPropertyName("acknowledgeState")]
+        internal int? AcknowledgeStateSpelling { get => _acknowledgeState; set => _acknowledgeState = value; }
+
+        private int? _acknowledgementState;
+        private int? _acknowledgeState;
+
         public string? DeveloperPayload { get; set; }
         public bool? AutoRenewing { get; set; }
         public int? PaymentState { get; set; }

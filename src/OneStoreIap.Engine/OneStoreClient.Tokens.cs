@@ -26,6 +26,17 @@ namespace OneStoreIap.Engine
             return token;
         }
 
+        /// <summary>
+        /// Remembers a token this connection sends (it may come from the shared cache, issued by another connection to
+        /// the same app), so that server text echoing it is scrubbed. A reference check: nothing on the usual path.
+        /// </summary>
+        private void NoteToken(AccessTokenInfo token)
+        {
+            if (ReferenceEquals(Volatile.Read(ref _lastTokenSeen), token)) return;
+            _scrubber.AddToken(token.Value);
+            Volatile.Write(ref _lastTokenSeen, token);
+        }
+
         private Task<AccessTokenInfo> GetTokenAsync(Action<OneStoreRequestLog>? log, CancellationToken cancellationToken) =>
             _tokens.GetAsync(() => IssueTokenWithRetriesAsync(log, CancellationToken.None), _time.GetUtcNow(), cancellationToken);
 
@@ -39,6 +50,8 @@ namespace OneStoreIap.Engine
                 throw new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ProtocolError,
                     "ONE store's token reply has no access_token.", 200);
 
+            // From now on an echo of this token is scrubbed from server text.
+            _scrubber.AddToken(reply.AccessToken);
             // The spec's default lifetime is 3,600 s.
             long lifetimeSeconds = reply.ExpiresIn is long s && s > 0 ? s : 3600;
             TimeSpan lifetime = TimeSpan.FromSeconds(lifetimeSeconds);

@@ -34,6 +34,7 @@ namespace OneStoreIap.Engine
         {
             ThrowIfDisposed();
             AccessTokenInfo token = _tokens.GetFresh(_time.GetUtcNow()) ?? await GetTokenAsync(call.Log, cancellationToken).ConfigureAwait(false);
+            NoteToken(token);
             try
             {
                 return await WithRetriesAsync(call, token, cancellationToken).ConfigureAwait(false);
@@ -43,6 +44,7 @@ namespace OneStoreIap.Engine
             {
                 _tokens.Invalidate(token);
                 token = await GetTokenAsync(call.Log, cancellationToken).ConfigureAwait(false);
+                NoteToken(token);
                 return await WithRetriesAsync(call, token, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -133,7 +135,7 @@ namespace OneStoreIap.Engine
                 bool refused = FindSocketError(e) == SocketError.ConnectionRefused;
                 if (!refused || sent) call.Ambiguous = true;
                 throw new OneStoreApiException(OneStoreErrorKind.Network, OneStoreErrorCodes.NetworkError,
-                    $"{call.Method} {call.Path} failed without a reply: {Sanitize(Innermost(e).Message, 200)}{NotRepeated(call, !refused || sent)}", status, null, e)
+                    $"{call.Method} {call.Path} failed without a reply: {ServerText(Innermost(e).Message, 200)}{NotRepeated(call, !refused || sent)}", status, null, ScrubbedInner(e))
                 {
                     MayHaveBeenApplied = !refused || sent,
                     SafeToRepeat = call.SafeToRepeat,
@@ -239,26 +241,30 @@ namespace OneStoreIap.Engine
                 $"ONE store's reply to {call.Method} {call.Path} (HTTP {status}) is larger than {limit / 1024} KiB; it was not read.", status);
 
         /// <summary>A 2xx body that is ONE store's error body is still an error.</summary>
-        private static void ThrowIfErrorBody(CallState call, int status, byte[] body)
+        private void ThrowIfErrorBody(CallState call, int status, byte[] body)
         {
             if (body.Length == 0 || IndexOf(body, ErrorKey) < 0) return;
             ErrorEnvelope? envelope = TryDeserialize(body, OneStoreJsonContext.Default.ErrorEnvelope);
             if (envelope?.Error?.Code is string code && code.Length > 0)
-                throw ApiError(call, status, code, envelope.Error.Message);
+                throw envelope.Error.IsOAuth ? OAuthError(call, status, code, envelope.ErrorDescription) : ApiError(call, status, code, envelope.Error.Message);
         }
 
         private static readonly byte[] ErrorKey = Encoding.ASCII.GetBytes("\"error\"");
 
         private static int IndexOf(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle);
 
-        private static OneStoreApiException MapError(CallState call, HttpResponseMessage response, byte[] body)
+        private OneStoreApiException MapError(CallState call, HttpResponseMessage response, byte[] body)
         {
             int status = (int)response.StatusCode;
             ErrorEnvelope? envelope = TryDeserialize(body, OneStoreJsonContext.Default.ErrorEnvelope);
             string? code = envelope?.Error?.Code ?? envelope?.Code;
             string? message = envelope?.Error?.Message ?? envelope?.Message;
             OneStoreApiException error;
-            if (!string.IsNullOrEmpty(code))
+            if (envelope?.Error is { IsOAuth: true } oauth)
+            {
+                error = OAuthError(call, status, oauth.Code!, envelope.ErrorDescription);
+            }
+            else if (!string.IsNullOrEmpty(code))
             {
                 error = ApiError(call, status, code!, message);
             }
@@ -275,21 +281,44 @@ namespace OneStoreIap.Engine
             return error;
         }
 
-        private static OneStoreApiException ApiError(CallState call, int status, string code, string? message)
+        private OneStoreApiException ApiError(CallState call, int status, string code, string? message)
         {
-            string safeCode = Sanitize(code, 64);
-            string text = string.IsNullOrEmpty(message) ? "" : ": " + Sanitize(message!, 300);
+            string safeCode = ServerText(code, 64);
+            string? serverMessage = message == null ? null : ServerText(message, 300);
+            string text = string.IsNullOrEmpty(serverMessage) ? "" : ": " + serverMessage;
             return new OneStoreApiException(OneStoreErrorKind.Api, safeCode,
-                $"ONE store answered {safeCode} (HTTP {status}) to {call.Method} {call.Path}{text}", status, message == null ? null : Sanitize(message, 300));
+                $"ONE store answered {safeCode} (HTTP {status}) to {call.Method} {call.Path}{text}", status, serverMessage);
         }
 
-        private static OneStoreApiException NotJson(CallState call, int status, string? mediaType, byte[] body, Exception? inner)
+        /// <summary>
+        /// An error in OAuth's own shape (RFC 6749, 5.2, and RFC 6750, 3.1, for a bearer token refused), which the spec's
+        /// Issue AccessToken section does not describe but a token endpoint may answer with: the spec's code for the
+        /// same failure, so that bad credentials are the authentication error (UnauthorizedAccess) that Connect-OneStore
+        /// explains, and a refused token is renewed as InvalidAccessToken is. OAuth's code and description are kept in
+        /// the message.
+        /// </summary>
+        private OneStoreApiException OAuthError(CallState call, int status, string oauthCode, string? description)
         {
-            string type = string.IsNullOrEmpty(mediaType) ? "" : ", " + Sanitize(mediaType!, 60);
+            string code = oauthCode switch
+            {
+                "invalid_client" or "unauthorized_client" or "invalid_grant" or "access_denied" or "insufficient_scope" => OneStoreErrorCodes.UnauthorizedAccess,
+                "invalid_token" => OneStoreErrorCodes.InvalidAccessToken,
+                "server_error" => OneStoreErrorCodes.InternalError,
+                "temporarily_unavailable" => OneStoreErrorCodes.ServiceMaintenance,
+                _ => OneStoreErrorCodes.BadRequest,
+            };
+            string text = string.IsNullOrEmpty(description) ? oauthCode : oauthCode + " (" + description + ")";
+            string refused = call.Path == TokenPath && code == OneStoreErrorCodes.UnauthorizedAccess ? "; the client id or secret was refused" : "";
+            return ApiError(call, status, code, "OAuth error " + text + refused);
+        }
+
+        private OneStoreApiException NotJson(CallState call, int status, string? mediaType, byte[] body, Exception? inner)
+        {
+            string type = string.IsNullOrEmpty(mediaType) ? "" : ", " + ServerText(mediaType!, 60);
             string text = body.Length == 0
                 ? $"ONE store's reply to {call.Method} {call.Path} (HTTP {status}{type}) is empty, not the API's JSON."
                 : $"ONE store's reply to {call.Method} {call.Path} (HTTP {status}{type}) is not the API's JSON; the request may not have reached the API. The reply begins: '{Excerpt(body)}'";
-            return new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ProtocolError, text, status, null, inner);
+            return new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ProtocolError, text, status, null, ScrubbedInner(inner));
         }
 
         private static TimeSpan? GetRetryAfter(HttpResponseMessage response)
@@ -318,7 +347,7 @@ namespace OneStoreIap.Engine
             }
         }
 
-        private static T? Deserialize<T>(byte[] body, JsonTypeInfo<T> typeInfo, CallState call) where T : class
+        private T? Deserialize<T>(byte[] body, JsonTypeInfo<T> typeInfo, CallState call) where T : class
         {
             if (body.Length == 0) throw EmptyReply(call);
             try
@@ -329,7 +358,7 @@ namespace OneStoreIap.Engine
             {
                 string where = e.Path == null ? "" : $" (at {e.Path})";
                 throw new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ProtocolError,
-                    $"ONE store's reply to {call.Method} {call.Path} is not the JSON the spec describes{where}. The reply begins: '{Excerpt(body)}'", 200, null, e);
+                    $"ONE store's reply to {call.Method} {call.Path} is not the JSON the spec describes{ServerText(where, 200)}. The reply begins: '{Excerpt(body)}'", 200, null, ScrubbedInner(e));
             }
         }
 
@@ -337,12 +366,46 @@ namespace OneStoreIap.Engine
             new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ProtocolError,
                 $"ONE store's reply to {call.Method} {call.Path} is empty or null, not the JSON the spec describes.", 200);
 
-        /// <summary>A short, safe excerpt of a reply: at most 200 characters, no control characters, whitespace collapsed.</summary>
-        internal static string Excerpt(byte[] body)
+        /// <summary>
+        /// A short, safe excerpt of a reply: at most 200 characters, no control characters, whitespace collapsed, no
+        /// secret or token (<see cref="ServerText"/>, which also takes care that no part of one survives at a cut).
+        /// </summary>
+        internal string Excerpt(byte[] body) =>
+            ServerText(Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 4 * ServerTextWindow)), 200);
+
+        /// <summary>
+        /// The one way server-sent text (a message, a code, a reply's excerpt, a header's value, a network failure's
+        /// text that quotes the server) reaches an exception: scrubbed of the secret and tokens
+        /// (<see cref="ServerTextScrubber"/>), then made short and printable (<see cref="Sanitize"/>).
+        /// </summary>
+        internal string ServerText(string text, int maxLength) => Sanitize(_scrubber.ScrubPrefix(text, ServerTextWindow), maxLength);
+
+        /// <summary>How much of a server's text is scrubbed and shown from (a reply of megabytes is not searched whole).</summary>
+        private const int ServerTextWindow = 16 * 1024;
+
+        /// <summary>
+        /// An inner exception as it is when no message in its chain quotes a secret or token; otherwise a stand-in of
+        /// the same family whose message is scrubbed ($Error and Get-Error show inner exceptions too).
+        /// </summary>
+        private Exception? ScrubbedInner(Exception? inner)
         {
-            int take = Math.Min(body.Length, 1024);
-            string text = Encoding.UTF8.GetString(body, 0, take);
-            return Sanitize(text, 200);
+            if (inner == null) return null;
+            bool clean = true;
+            for (Exception? e = inner; e != null && clean; e = e.InnerException)
+            {
+                clean = _scrubber.Scrub(e.Message) == e.Message;
+            }
+            if (clean) return inner;
+            string text = ServerText(inner.Message, 300);
+            Exception innermost = Innermost(inner);
+            if (!ReferenceEquals(innermost, inner)) text += " (" + ServerText(innermost.Message, 300) + ")";
+            return inner switch
+            {
+                JsonException => new JsonException(text),
+                HttpRequestException => new HttpRequestException(text),
+                IOException => new IOException(text),
+                _ => new Exception(text),
+            };
         }
 
         internal static string Sanitize(string text, int maxLength)

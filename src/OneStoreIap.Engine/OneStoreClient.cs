@@ -28,6 +28,8 @@ namespace OneStoreIap.Engine
         private readonly HttpClient? _fixedHttp;
         private readonly string? _httpName;
         private readonly TokenSlot _tokens;
+        private readonly ServerTextScrubber _scrubber;
+        private AccessTokenInfo? _lastTokenSeen;
         private readonly TimeProvider _time;
         private readonly ResiliencePipeline _retry;
         private readonly OutageBreaker? _breaker;
@@ -49,6 +51,7 @@ namespace OneStoreIap.Engine
             _origin = options.BaseUri.GetLeftPart(UriPartial.Authority);
             _basePath = options.BaseUri.AbsolutePath.TrimEnd('/');
             _escapedClientId = Uri.EscapeDataString(options.ClientId);
+            _scrubber = new ServerTextScrubber(options.ClientSecret);
             _tokens = (options.TokenCache ?? TokenCache.Shared).GetSlot(options.BaseUri, options.ClientId, options.MarketCode);
 
             // Tests send through a handler of their own; connections through the factory's named client (HttpClients).
@@ -304,7 +307,7 @@ namespace OneStoreIap.Engine
         }
 
         /// <summary>A list page's rows: under the tables' key and under the examples' key with a trailing space, merged.</summary>
-        private static PurchaseListPage<TItem> ParseListPage<TPage, TItem>(PurchaseListReply reply, JsonTypeInfo<TPage> typeInfo,
+        private PurchaseListPage<TItem> ParseListPage<TPage, TItem>(PurchaseListReply reply, JsonTypeInfo<TPage> typeInfo,
             Func<TPage, (List<TItem?>? Plain, List<TItem?>? Spaced, string? Key)> parts) where TPage : class where TItem : class
         {
             CallState call = reply.Call;
@@ -430,7 +433,10 @@ namespace OneStoreIap.Engine
             ErrorEnvelope? envelope = TryDeserialize(body, OneStoreJsonContext.Default.ErrorEnvelope);
             string? code = envelope?.Result?.Code ?? envelope?.Code;
             if (code == OneStoreErrorCodes.Success)
-                return new OperationReply(code, envelope!.Result?.Message ?? envelope.Message);
+            {
+                string? message = envelope!.Result?.Message ?? envelope.Message;
+                return new OperationReply(code, message == null ? null : ServerText(message, 300));
+            }
             call.Ambiguous = true;
             string shown = body.Length == 0 ? "an empty body" : $"'{Excerpt(body)}'";
             throw new OneStoreApiException(OneStoreErrorKind.Protocol, OneStoreErrorCodes.ProtocolError,

@@ -43,10 +43,17 @@ namespace OneStoreIap.Engine
                 throw Invalid(OneStoreErrorCodes.InvalidMaxResults, $"The page size {n} is outside the spec's range {MaxResultsMin}-{MaxResultsMax}.");
         }
 
+        /// <summary>deferSubscription, Request Body: deferPeriod is 1-365 (days in Commercial, minutes in Sandbox).</summary>
+        public const int DeferPeriodMax = 365;
+
+        /// <summary>
+        /// deferSubscription, Request Body: "Commercial: Daily (1-365)"; the spec gives Sandbox's minutes no range of
+        /// their own, so the same 1-365 holds there (as Set-OneStoreSubscription -DeferPeriod's ValidateRange says).
+        /// </summary>
         public static void ValidateDeferPeriod(int value)
         {
-            if (value < 1)
-                throw Invalid(OneStoreErrorCodes.InvalidDeferPeriod, $"The defer period {value} must be a positive number (days in Commercial, minutes in Sandbox).");
+            if (value < 1 || value > DeferPeriodMax)
+                throw Invalid(OneStoreErrorCodes.InvalidDeferPeriod, $"The defer period {value} is outside the spec's range 1-{DeferPeriodMax} (days in Commercial, minutes in Sandbox).");
         }
 
         public static void ValidateMarketCode(string? value)
