@@ -188,7 +188,7 @@ Describe '-ThrottleLimit' {
 
     It 'refuses a limit of <Limit>' -TestCases @(@{ Limit = 0 }, @{ Limit = 65 }) {
         { Get-OneStorePurchase -ProductId 'gem' -PurchaseToken 'TOKEN000000000000001' -Connection $conn -ThrottleLimit $Limit -ErrorAction Stop } |
-            Should -Throw
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,OneStoreIap.Commands.GetOneStorePurchaseCommand'
     }
 
     It 'is offered by every per-item cmdlet' {

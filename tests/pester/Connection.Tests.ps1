@@ -43,7 +43,7 @@ Describe 'Connect-OneStore' {
     It 'refuses a market code outside the spec''s list before any request' {
         Reset-EmulatorCounter -Emulator $emu
         { Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -MarketCode MKT_XYZ -BaseUri $emu.BaseUri } |
-            Should -Throw
+            Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,OneStoreIap.Commands.ConnectOneStoreCommand'
         (Get-EmulatorCounter -Emulator $emu).totalRequests | Should -Be 0
     }
 

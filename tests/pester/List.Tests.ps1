@@ -97,7 +97,8 @@ Describe 'Get-OneStoreUnconfirmedPurchase' {
 
     It 'refuses -PageSize <Size> before any request' -TestCases @(@{ Size = 0 }, @{ Size = 101 }) {
         $before = (Get-EmulatorCounter -Emulator $emu).totalRequests
-        { Get-OneStoreUnconfirmedPurchase -PageSize $Size -ErrorAction Stop } | Should -Throw
+        { Get-OneStoreUnconfirmedPurchase -PageSize $Size -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,OneStoreIap.Commands.GetOneStoreUnconfirmedPurchaseCommand'
         (Get-EmulatorCounter -Emulator $emu).totalRequests | Should -Be $before
     }
 }
