@@ -671,7 +671,11 @@ function ConvertTo-MamlHelp {
     $pages = @(Get-ChildItem -LiteralPath $source -Filter '*.md' -File | Sort-Object Name)
     $commandPages = @($pages | Where-Object Name -NotLike 'about_*')
     $aboutPages = @($pages | Where-Object Name -Like 'about_*')
-    if (-not $commandPages) { throw [System.IO.FileNotFoundException]::new("No cmdlet help page (<Cmdlet-Name>.md) in $source.") }
+    if (-not $commandPages) {
+        $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new(
+                [System.IO.FileNotFoundException]::new("No cmdlet help page (<Cmdlet-Name>.md) in $source."),
+                'NoCmdletHelpPage', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $source))
+    }
 
     $errors = [System.Collections.Generic.List[string]]::new()
     $helps = foreach ($page in $commandPages) {
@@ -693,7 +697,10 @@ function ConvertTo-MamlHelp {
         catch { $errors.Add($_.Exception.Message) }
     }
     if ($errors.Count) {
-        throw [System.FormatException]::new("Help generation failed; $($errors.Count) malformed page(s):`n" + ($errors -join "`n"))
+        # A stable error id (the message names the files and lines) so callers and tests can tell this failure apart.
+        $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new(
+                [System.FormatException]::new("Help generation failed; $($errors.Count) malformed page(s):`n" + ($errors -join "`n")),
+                'MalformedHelpPage', [System.Management.Automation.ErrorCategory]::InvalidData, $source))
     }
 
     $null = New-Item -ItemType Directory -Force -Path $OutputPath

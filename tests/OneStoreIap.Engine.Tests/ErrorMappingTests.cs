@@ -143,12 +143,21 @@ namespace OneStoreIap.Engine.Tests
         public async Task CancellationStopsARequestInFlight()
         {
             var never = new TaskCompletionSource<HttpResponseMessage>();
-            var handler = new TestHandler { Api = _ => never.Task };
+            var sent = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var handler = new TestHandler
+            {
+                Api = _ =>
+                {
+                    sent.TrySetResult(true);
+                    return never.Task;
+                },
+            };
             using var client = TestClient.Create(handler);
             using var cts = new System.Threading.CancellationTokenSource();
 
             Task call = client.GetInAppPurchaseAsync("p", "T", null, cts.Token);
-            while (handler.ApiRequests.Length == 0) await Task.Delay(5);
+            // Cancel once the request is really in flight (the handler has it), not after a guessed delay.
+            Assert.True(await Task.WhenAny(sent.Task, Task.Delay(TimeSpan.FromSeconds(30))) == sent.Task, "the request was never sent");
             cts.Cancel();
 
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);

@@ -13,16 +13,21 @@ namespace OneStoreIap.Engine.Tests
         public async Task ManyConcurrentCallersMakeOneTokenRequest()
         {
             var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var asked = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             var handler = new TestHandler();
             handler.Token = async _ =>
             {
+                asked.TrySetResult(true);
                 await release.Task;
                 return TestHandler.Json(200, "{\"access_token\":\"shared-token\",\"expires_in\":3600}");
             };
             using var client = TestClient.Create(handler);
 
+            // Each call reaches the token cache before its first await, so all 50 wait on the token request once it
+            // is in the handler; it is held there until then, whatever the machine's speed.
             Task[] calls = Enumerable.Range(0, 50).Select(i => (Task)client.GetInAppPurchaseAsync("p", "T" + i)).ToArray();
-            await Task.Delay(50);
+            Assert.True(await Task.WhenAny(asked.Task, Task.Delay(TimeSpan.FromSeconds(30))) == asked.Task, "no token request was made");
+            Assert.All(calls, c => Assert.False(c.IsCompleted));
             release.SetResult(true);
             await Task.WhenAll(calls);
 

@@ -178,17 +178,18 @@ Describe '-ThrottleLimit' {
         Reset-EmulatorCounter -Emulator $emu
 
         $first = $items | Get-OneStorePurchase -Connection $conn -ThrottleLimit 2 | Select-Object -First 1
-        # Long enough for the requests in flight to finish: a finished request would start a waiting item.
-        Start-Sleep -Milliseconds 800
+        # Until the emulator has nothing in flight: a window that kept going after the stop would keep a 200 ms
+        # request in flight for the 30 items' 3 s, and reach this point with all 30 asked for.
+        Wait-TestCondition { (Get-EmulatorCounter -Emulator $emu).inFlight -eq 0 } | Should -BeTrue
 
         $first.PurchaseToken | Should -Be $items[0].PurchaseToken
-        # The two in flight when the pipeline thread went to sleep, and the two that their replies started.
+        # The two in flight when the first result came, and at most the two that their replies started.
         (Get-EmulatorCounter -Emulator $emu).routes.getPurchaseDetails | Should -BeLessOrEqual 4
     }
 
     It 'refuses a limit of <Limit>' -TestCases @(@{ Limit = 0 }, @{ Limit = 65 }) {
         { Get-OneStorePurchase -ProductId 'gem' -PurchaseToken 'TOKEN000000000000001' -Connection $conn -ThrottleLimit $Limit -ErrorAction Stop } |
-            Should -Throw
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,OneStoreIap.Commands.GetOneStorePurchaseCommand'
     }
 
     It 'is offered by every per-item cmdlet' {
@@ -230,15 +231,12 @@ Describe 'Cancellation while requests are in flight' {
                 }).AddArgument($env:ONESTOREIAP_TEST_MODULE).AddArgument($emu.BaseUri).AddArgument($app.ClientId).AddArgument($app.SecureSecret).AddArgument($items)
             $async = $ps.BeginInvoke()
 
-            # Wait (boundedly) until requests are really in flight.
-            $deadline = [DateTime]::UtcNow.AddSeconds(30)
-            do {
-                Start-Sleep -Milliseconds 50
+            # Wait (boundedly) until lookups are really in flight.
+            Wait-TestCondition {
                 $c = Get-EmulatorCounter -Emulator $emu
-                $lookups = if ($c.routes.PSObject.Properties['getPurchaseDetails']) { $c.routes.getPurchaseDetails } else { 0 }
-            } while (($lookups -lt 1 -or $c.inFlight -lt 1) -and [DateTime]::UtcNow -lt $deadline)
-            $lookups | Should -BeGreaterThan 0
-            $c.inFlight | Should -BeGreaterThan 0
+                $c.routes.getPurchaseDetails -ge 1 -and $c.inFlight -ge 1
+            } | Should -BeTrue -Because 'lookups must be in flight before the stop'
+
 
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
             $stop = $ps.BeginStop($null, $null)

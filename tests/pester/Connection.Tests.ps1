@@ -43,7 +43,7 @@ Describe 'Connect-OneStore' {
     It 'refuses a market code outside the spec''s list before any request' {
         Reset-EmulatorCounter -Emulator $emu
         { Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -MarketCode MKT_XYZ -BaseUri $emu.BaseUri } |
-            Should -Throw
+            Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,OneStoreIap.Commands.ConnectOneStoreCommand'
         (Get-EmulatorCounter -Emulator $emu).totalRequests | Should -Be 0
     }
 
@@ -295,8 +295,11 @@ Describe 'Token renewal across expiry' {
             $quickApp = New-TestApp -Emulator $quick
             $conn = Connect-OneStore -ClientId $quickApp.ClientId -ClientSecret $quickApp.SecureSecret -BaseUri $quick.BaseUri -PassThru
             $purchase = New-TestPurchase -Emulator $quick -App $quickApp
-            # Wait until the first token has certainly expired, on the emulator's clock as on ours.
-            Start-Sleep -Milliseconds 2600
+            # The first token expired on the emulator's clock (so using it would meet AccessTokenExpired)...
+            $null = Invoke-EmulatorControl -Emulator $quick -Path 'clock/advance' -Method POST -Body @{ seconds = 5 }
+            # ...and is stale on the module's own (real) clock too, which no test can move: wait for that instant.
+            $due = $conn.TokenExpiresOn
+            Wait-TestCondition { [DateTimeOffset]::UtcNow -ge $due } | Should -BeTrue
 
             $found = Get-OneStorePurchase -ProductId $purchase.productId -PurchaseToken $purchase.purchaseToken -Connection $conn -ErrorVariable err
 

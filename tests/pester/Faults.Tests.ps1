@@ -368,15 +368,18 @@ Describe 'Token expiry mid-run' {
         Reset-EmulatorCounter -Emulator $shortEmu
         $since = (Invoke-EmulatorControl -Emulator $shortEmu -Path 'clock').nowMillis
         $module = $env:ONESTOREIAP_TEST_MODULE
+        $helpers = Join-Path $PSScriptRoot 'TestHelpers.psm1'
 
         $out = 1..6 | ForEach-Object -ThrottleLimit 6 -Parallel {
             Import-Module $using:module
+            Import-Module $using:helpers
             $c = $using:conn
             $gate = $using:ready
             # Start together, once the token is due for renewal (0.5 s before its expiry).
             $null = $gate.Signal()
             if (-not $gate.Wait([TimeSpan]::FromSeconds(60))) { throw 'the runspaces did not all start' }
-            while ([DateTimeOffset]::UtcNow -lt $c.TokenExpiresOn.AddSeconds(-0.45)) { Start-Sleep -Milliseconds 10 }
+            $due = $c.TokenExpiresOn.AddSeconds(-0.45)
+            if (-not (Wait-TestCondition { [DateTimeOffset]::UtcNow -ge $due })) { throw 'the token never became due for renewal' }
             # All ten requests of each runspace start at once.
             $using:items | Get-OneStorePurchase -Connection $c -ThrottleLimit 10 -ErrorAction Stop
         }
@@ -420,13 +423,11 @@ Describe 'Ctrl+C during a bulk run' {
             $async = $ps.BeginInvoke()
 
             # Wait (boundedly) until requests hang in the emulator and 503s with Retry-After have gone out.
-            $deadline = [DateTime]::UtcNow.AddSeconds(60)
-            do {
-                Start-Sleep -Milliseconds 50
+            Wait-TestCondition -TimeoutSeconds 60 {
                 $c = Get-EmulatorCounter -Emulator $emu
-            } while (($c.inFlight -lt 2 -or $c.faultReplies -lt 2) -and [DateTime]::UtcNow -lt $deadline)
-            $c.inFlight | Should -BeGreaterOrEqual 2
-            $c.faultReplies | Should -BeGreaterOrEqual 2
+                $c.inFlight -ge 2 -and $c.faultReplies -ge 2
+            } | Should -BeTrue -Because 'lookups must hang and retries wait before the stop'
+            $c = Get-EmulatorCounter -Emulator $emu
 
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
@@ -437,13 +438,9 @@ Describe 'Ctrl+C during a bulk run' {
             $ps.InvocationStateInfo.State | Should -Be ([System.Management.Automation.PSInvocationState]::Stopped)
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
 
-            # The requests in flight are cancelled, not left running until their replies come.
-            $deadline = [DateTime]::UtcNow.AddSeconds(15)
-            do {
-                Start-Sleep -Milliseconds 50
-                $left = (Get-EmulatorCounter -Emulator $emu).inFlight
-            } while ($left -gt 0 -and [DateTime]::UtcNow -lt $deadline)
-            $left | Should -Be 0
+            # The requests in flight are cancelled, not left running until their replies come (a minute away).
+            Wait-TestCondition -TimeoutSeconds 15 { (Get-EmulatorCounter -Emulator $emu).inFlight -eq 0 } |
+                Should -BeTrue -Because 'the requests in flight are cancelled, not left waiting for their replies'
         } finally {
             if ($ps.InvocationStateInfo.State -eq 'Running') { $null = $ps.BeginStop($null, $null) }
             $ps.Dispose()
@@ -545,11 +542,8 @@ Describe 'Ctrl+C while connecting' {
                 }).AddArgument($env:ONESTOREIAP_TEST_MODULE).AddArgument($emu.BaseUri).AddArgument($app2.ClientId).AddArgument($app2.SecureSecret)
             $null = $ps.BeginInvoke()
 
-            $deadline = [DateTime]::UtcNow.AddSeconds(60)
-            do {
-                Start-Sleep -Milliseconds 50
-                $c = Get-EmulatorCounter -Emulator $emu
-            } while ($c.inFlight -lt 1 -and [DateTime]::UtcNow -lt $deadline)
+            Wait-TestCondition -TimeoutSeconds 60 { (Get-EmulatorCounter -Emulator $emu).inFlight -ge 1 } | Should -BeTrue
+            $c = Get-EmulatorCounter -Emulator $emu
             $c.inFlight | Should -Be 1
             $c.tokenRequests | Should -Be 1
 
@@ -560,12 +554,8 @@ Describe 'Ctrl+C while connecting' {
 
             $ps.InvocationStateInfo.State | Should -Be ([System.Management.Automation.PSInvocationState]::Stopped)
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
-            $deadline = [DateTime]::UtcNow.AddSeconds(15)
-            do {
-                Start-Sleep -Milliseconds 50
-                $left = (Get-EmulatorCounter -Emulator $emu).inFlight
-            } while ($left -gt 0 -and [DateTime]::UtcNow -lt $deadline)
-            $left | Should -Be 0 -Because 'the token request is cancelled, not left waiting for its reply'
+            Wait-TestCondition -TimeoutSeconds 15 { (Get-EmulatorCounter -Emulator $emu).inFlight -eq 0 } |
+                Should -BeTrue -Because 'the token request is cancelled, not left waiting for its reply'
         } finally {
             if ($ps.InvocationStateInfo.State -eq 'Running') { $null = $ps.BeginStop($null, $null) }
             $ps.Dispose()

@@ -435,8 +435,8 @@ Describe 'ConvertTo-MamlHelp on malformed pages' {
         $source = New-HelpSource @{ 'Get-Widget' = $broken }
         $out = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
         { ConvertTo-MamlHelp -Path $source -ModuleName Widgets -OutputPath $out } |
-            Should -Throw -ExceptionType ([System.FormatException]) -ExpectedMessage "*Get-Widget.md*"
-        $err = { ConvertTo-MamlHelp -Path $source -ModuleName Widgets -OutputPath $out } | Should -Throw -PassThru
+            Should -Throw -ErrorId 'MalformedHelpPage,ConvertTo-MamlHelp' -ExceptionType ([System.FormatException]) -ExpectedMessage "*Get-Widget.md*"
+        $err = { ConvertTo-MamlHelp -Path $source -ModuleName Widgets -OutputPath $out } | Should -Throw -ErrorId 'MalformedHelpPage,ConvertTo-MamlHelp' -PassThru
         $err.Exception.Message | Should -BeLike $Message
         Join-Path $out 'Widgets.dll-Help.xml' | Should -Not -Exist
     }
@@ -446,7 +446,7 @@ Describe 'ConvertTo-MamlHelp on malformed pages' {
             'Get-Widget'   = $WidgetPage -replace 'Required: True', 'Required: Yes'
             'Clear-Widget' = $ClearPage -replace '(?s)## SYNOPSIS.*?(?=## SYNTAX)', ''
         }
-        $err = { ConvertTo-MamlHelp -Path $source -ModuleName Widgets -OutputPath (Join-Path $TestDrive 'x') } | Should -Throw -PassThru
+        $err = { ConvertTo-MamlHelp -Path $source -ModuleName Widgets -OutputPath (Join-Path $TestDrive 'x') } | Should -Throw -ErrorId 'MalformedHelpPage,ConvertTo-MamlHelp' -PassThru
         $err.Exception.Message | Should -BeLike '*2 malformed page(s)*'
         $err.Exception.Message | Should -BeLike '*Clear-Widget.md*## SYNOPSIS*'
         $err.Exception.Message | Should -BeLike "*Get-Widget.md*'Required' must be True or False*"
@@ -455,12 +455,12 @@ Describe 'ConvertTo-MamlHelp on malformed pages' {
     It 'refuses an about topic without its SHORT DESCRIPTION' {
         $source = New-HelpSource @{ 'Clear-Widget' = $ClearPage; 'about_Widgets' = ($AboutPage -replace '(?s)## SHORT DESCRIPTION.*?(?=## LONG)', '') }
         { ConvertTo-MamlHelp -Path $source -ModuleName Widgets -OutputPath (Join-Path $TestDrive 'y') } |
-            Should -Throw -ExpectedMessage "*about_Widgets.md*missing section '## SHORT DESCRIPTION'*"
+            Should -Throw -ErrorId 'MalformedHelpPage,ConvertTo-MamlHelp' -ExpectedMessage "*about_Widgets.md*missing section '## SHORT DESCRIPTION'*"
     }
 
     It 'refuses a folder without any cmdlet page' {
         $source = New-HelpSource @{ 'about_Widgets' = $AboutPage }
         { ConvertTo-MamlHelp -Path $source -ModuleName Widgets -OutputPath (Join-Path $TestDrive 'z') } |
-            Should -Throw -ExpectedMessage '*No cmdlet help page*'
+            Should -Throw -ErrorId 'NoCmdletHelpPage,ConvertTo-MamlHelp' -ExpectedMessage '*No cmdlet help page*'
     }
 }

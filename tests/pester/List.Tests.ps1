@@ -81,13 +81,23 @@ Describe 'Get-OneStoreUnconfirmedPurchase' {
         $before = Get-EmulatorCounter -Emulator $emu -Route 'getUnconfirmedPurchases'
         $pagesWhileStuck = $null
         $count = 0
-        # The second object (page 1 of 12) holds the pipeline: the fetcher runs ahead, then waits for room.
-        Get-OneStoreUnconfirmedPurchase -PageSize 2 | ForEach-Object {
-            if ($count -eq 1) {
-                Start-Sleep -Milliseconds 1500
-                $pagesWhileStuck = (Get-EmulatorCounter -Emulator $emu -Route 'getUnconfirmedPurchases') - $before
+        # The second object (page 1 of 12) holds the pipeline: the fetcher runs ahead, then waits for room. Each page
+        # takes 100 ms, so a fetcher that did not stop would keep a request in flight until all 12 pages were in:
+        # the wait below ends when the emulator has nothing in flight, whichever fetcher it is.
+        $null = Add-EmulatorFault -Emulator $emu -Fault @{ route = 'getUnconfirmedPurchases'; latencyMs = 100 }
+        try {
+            Get-OneStoreUnconfirmedPurchase -PageSize 2 | ForEach-Object {
+                if ($count -eq 1) {
+                    Wait-TestCondition {
+                        $c = Get-EmulatorCounter -Emulator $emu
+                        $c.routes.getUnconfirmedPurchases - $before -ge 2 -and $c.inFlight -eq 0
+                    } | Should -BeTrue
+                    $pagesWhileStuck = (Get-EmulatorCounter -Emulator $emu -Route 'getUnconfirmedPurchases') - $before
+                }
+                $count++
             }
-            $count++
+        } finally {
+            Clear-EmulatorFault -Emulator $emu
         }
         $count | Should -Be 23
         $pagesWhileStuck | Should -BeGreaterOrEqual 2
@@ -97,7 +107,8 @@ Describe 'Get-OneStoreUnconfirmedPurchase' {
 
     It 'refuses -PageSize <Size> before any request' -TestCases @(@{ Size = 0 }, @{ Size = 101 }) {
         $before = (Get-EmulatorCounter -Emulator $emu).totalRequests
-        { Get-OneStoreUnconfirmedPurchase -PageSize $Size -ErrorAction Stop } | Should -Throw
+        { Get-OneStoreUnconfirmedPurchase -PageSize $Size -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,OneStoreIap.Commands.GetOneStoreUnconfirmedPurchaseCommand'
         (Get-EmulatorCounter -Emulator $emu).totalRequests | Should -Be $before
     }
 }

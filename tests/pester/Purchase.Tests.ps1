@@ -176,7 +176,8 @@ Describe 'Subscriptions (getSubscriptionDetail)' {
     }
 
     It 'Get-OneStoreSubscription refuses -Type InApp' {
-        { Get-OneStoreSubscription -ProductId 'premium_sub' -PurchaseToken $sub.purchaseToken -Type InApp -ErrorAction Stop } | Should -Throw
+        { Get-OneStoreSubscription -ProductId 'premium_sub' -PurchaseToken $sub.purchaseToken -Type InApp -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,OneStoreIap.Commands.GetOneStoreSubscriptionCommand'
     }
 }
 
@@ -289,13 +290,16 @@ Describe 'Input checks happen before any request' {
     }
 
     It 'refuses an empty product id or token' {
-        { Get-OneStorePurchase -ProductId '' -PurchaseToken 'TOKEN000000000000001' -ErrorAction Stop } | Should -Throw
-        { Get-OneStorePurchase -ProductId 'gem_100' -PurchaseToken '' -ErrorAction Stop } | Should -Throw
+        { Get-OneStorePurchase -ProductId '' -PurchaseToken 'TOKEN000000000000001' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationErrorEmptyStringNotAllowed,OneStoreIap.Commands.GetOneStorePurchaseCommand'
+        { Get-OneStorePurchase -ProductId 'gem_100' -PurchaseToken '' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationErrorEmptyStringNotAllowed,OneStoreIap.Commands.GetOneStorePurchaseCommand'
         (Get-EmulatorCounter -Emulator $emu).totalRequests | Should -Be $before
     }
 
     It 'refuses an unknown -Type' {
-        { Get-OneStorePurchase -ProductId 'gem_100' -PurchaseToken 'TOKEN000000000000001' -Type Lifetime -ErrorAction Stop } | Should -Throw
+        { Get-OneStorePurchase -ProductId 'gem_100' -PurchaseToken 'TOKEN000000000000001' -Type Lifetime -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,OneStoreIap.Commands.GetOneStorePurchaseCommand'
         (Get-EmulatorCounter -Emulator $emu).totalRequests | Should -Be $before
     }
 }

@@ -182,6 +182,28 @@ function Get-EmulatorRequest {
     @($reply)
 }
 
+function Wait-TestCondition {
+    <#
+    .SYNOPSIS
+        Waits until -Condition returns true, at most -TimeoutSeconds; returns whether it did.
+    .DESCRIPTION
+        For tests that must see a state the emulator or the module reaches on its own (nothing in flight, a page
+        fetched): they wait for that state, never for a guessed time. The condition is checked every 25 ms.
+    #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory, Position = 0)][scriptblock] $Condition,
+        [double] $TimeoutSeconds = 30
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -ge $deadline) { return $false }
+        Start-Sleep -Milliseconds 25 # the poll interval of a bounded wait for a condition
+    }
+    $true
+}
+
 function Get-ThrownError {
     <#
     .SYNOPSIS
@@ -217,4 +239,4 @@ function Get-ErrorTargetToken {
 
 Export-ModuleMember -Function Start-TestEmulator, Stop-TestEmulator, Invoke-EmulatorControl, New-TestApp, New-TestPurchase,
     Get-EmulatorPurchase, Get-EmulatorCounter, Reset-EmulatorCounter, Add-EmulatorFault, Clear-EmulatorFault,
-    Get-EmulatorRequest, Get-ThrownError, Get-ErrorTargetToken
+    Get-EmulatorRequest, Wait-TestCondition, Get-ThrownError, Get-ErrorTargetToken
