@@ -16,8 +16,7 @@ namespace OneStoreIap.Commands
     [OutputType(typeof(PurchaseConfirmation))]
     public sealed class ConfirmOneStorePurchaseCommand : OneStoreItemCmdletBase
     {
-        private OneStoreLicenseKey? _key;
-        private string? _keyProblem;
+        private ResolvedLicenseKey _license = null!;
 
         /// <summary>The purchase's originalJson, exactly as the ONE store SDK handed it to the app.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -49,13 +48,7 @@ namespace OneStoreIap.Commands
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            string? keyText = LicenseKeySource.Find(LicenseKey, Connection ?? ConnectionState.GetDefault());
-            if (keyText == null)
-            {
-                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(LicenseKeySource.Missing),
-                    "NoLicenseKey", ErrorCategory.InvalidArgument, null));
-            }
-            OneStoreLicenseKey.TryParse(keyText, out _key, out _keyProblem);
+            _license = LicenseKeySource.Resolve(this, LicenseKey, Connection);
         }
 
         protected override void ProcessRecord()
@@ -63,15 +56,15 @@ namespace OneStoreIap.Commands
             OneStoreConnection connection = GetConnection();
             object? target = InputObject != null ? (object)InputObject : OriginalJson;
             InputObject = null;
-            if (_key == null)
+            if (_license.Key == null)
             {
                 // The operator's key, not the purchase, is wrong: an error per item, never a verdict.
-                Exception failure = new ArgumentException("The license key cannot be used: " + _keyProblem);
+                Exception failure = _license.Unusable();
                 Enqueue(target, _ => Task.FromException<object?>(failure));
                 return;
             }
             OneStoreClient client = connection.Client;
-            OneStoreLicenseKey key = _key;
+            OneStoreLicenseKey key = _license.Key;
             string originalJson = OriginalJson, signature = Signature;
             string? payload = DeveloperPayload;
             ProductKind? kind = Type switch

@@ -15,7 +15,6 @@ namespace OneStoreIap.Commands
     public sealed class ConvertFromOneStoreNotificationCommand : OneStoreCmdletBase
     {
         private OneStoreLicenseKey? _key;
-        private string? _keyProblem;
 
         /// <summary>The body ONE store POSTed (the request's raw text, for example an HTTP-trigger function's $Request.RawBody).</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -39,18 +38,10 @@ namespace OneStoreIap.Commands
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            string? keyText = LicenseKeySource.Find(LicenseKey, Connection ?? ConnectionState.GetDefault());
-            if (keyText == null)
-            {
-                if (SkipSignatureCheck) return;
-                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(LicenseKeySource.Missing),
-                    "NoLicenseKey", ErrorCategory.InvalidArgument, null));
-            }
-            if (!OneStoreLicenseKey.TryParse(keyText, out _key, out _keyProblem) && !SkipSignatureCheck)
-            {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("The license key cannot be used: " + _keyProblem),
-                    "InvalidArgument", ErrorCategory.InvalidArgument, null));
-            }
+            // Without -SkipSignatureCheck a missing or unreadable key stops the pipeline: nothing could be verified.
+            ResolvedLicenseKey license = LicenseKeySource.Resolve(this, LicenseKey, Connection, optional: SkipSignatureCheck);
+            if (license.IsUnusable && !SkipSignatureCheck) ThrowTerminatingError(license.UnusableError(null));
+            _key = license.Key;
         }
 
         protected override void ProcessRecord()

@@ -12,9 +12,7 @@ namespace OneStoreIap.Commands
     [OutputType(typeof(bool))]
     public sealed class TestOneStorePurchaseSignatureCommand : OneStoreCmdletBase
     {
-        private string? _keyText;
-        private OneStoreLicenseKey? _key;
-        private string? _keyProblem;
+        private ResolvedLicenseKey _license = null!;
 
         /// <summary>The purchase's originalJson, exactly as the ONE store SDK handed it to the app.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -43,13 +41,7 @@ namespace OneStoreIap.Commands
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            _keyText = LicenseKeySource.Find(LicenseKey, Connection ?? ConnectionState.GetDefault());
-            if (_keyText == null)
-            {
-                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(LicenseKeySource.Missing),
-                    "NoLicenseKey", ErrorCategory.InvalidArgument, null));
-            }
-            OneStoreLicenseKey.TryParse(_keyText, out _key, out _keyProblem);
+            _license = LicenseKeySource.Resolve(this, LicenseKey, Connection);
         }
 
         protected override void ProcessRecord()
@@ -57,16 +49,15 @@ namespace OneStoreIap.Commands
             object target = InputObject != null ? (object)InputObject : OriginalJson;
             InputObject = null;
             // A key that cannot be read is an error for every item, not a "false" that would read as a forged receipt.
-            if (_key == null)
+            if (_license.Key == null)
             {
-                WriteError(new ErrorRecord(new ArgumentException("The license key cannot be used: " + _keyProblem),
-                    "InvalidArgument", ErrorCategory.InvalidArgument, target));
+                WriteError(_license.UnusableError(target));
                 return;
             }
             bool valid;
             try
             {
-                valid = PurchaseVerifier.VerifySignature(_key, OriginalJson, Signature);
+                valid = PurchaseVerifier.VerifySignature(_license.Key, OriginalJson, Signature);
             }
             catch (ArgumentException e)
             {
