@@ -3,8 +3,9 @@
     The demo: starts the emulator, runs the example ops flow against it with the staged module, stops the emulator.
 .DESCRIPTION
     Connects with the emulator's seed app, lists the unconfirmed purchases, runs the nightly reconciliation example
-    (consume the consumables, acknowledge the rest, revoke refunds in a ledger, write an audit log), looks one purchase
-    up, and exports the voided purchases to CSV. Every file it writes is under -OutputPath.
+    (consume the consumables, acknowledge the rest, revoke the refunds that Sync-OneStoreVoidedPurchase emits in a
+    ledger, write an audit log), looks one purchase up, shows that a second sync emits nothing new, and exports the
+    voided purchases to CSV. Every file it writes is under -OutputPath.
 #>
 [CmdletBinding()]
 param(
@@ -54,17 +55,23 @@ try {
             Where-Object { $_.Name -match '^(gem|coin|다이아|루비)' -or $_.Count -gt 1 } | ForEach-Object Name)
     Write-Host "Consumables: $($consumables -join ', ')"
 
-    # A ledger from earlier nights: what the game granted, some of it since refunded.
-    $voidedBefore = @(Get-OneStoreVoidedPurchase -Connection $conn | Select-Object -First 5)
+    # A ledger from earlier nights: what the game granted, by purchase token, some of it since refunded. ONE store's
+    # voided list has no product id, so a refund handler needs such a record of its own; here the emulator's state of
+    # some seed purchases stands in for it (docs/emulator.md names them).
     $ledgerPath = Join-Path $OutputPath 'ledger.csv'
-    $voidedBefore | ForEach-Object {
+    $syncStatePath = Join-Path $OutputPath 'ledger.csv.voided-sync.json'
+    Remove-Item -LiteralPath $syncStatePath -ErrorAction Ignore  # a fresh emulator: start the sync afresh too
+    $earlier = @('INAPP-ACK-0001', 'AUTO-ACTIVE-0001', 'SUB-ACTIVE-0001', 'INAPP-VOIDED-0001', 'AUTO-VOIDED-0001' |
+            Get-OneStoreEmulatorPurchase -Emulator $emulator.BaseUri)
+    $earlier | ForEach-Object {
         [pscustomobject]@{ PurchaseToken = $_.PurchaseToken; ProductId = $_.ProductId; Status = 'Granted'; GrantedAt = $_.PurchaseTime.ToString('o'); RevokedAt = '' }
     } | Export-Csv -Path $ledgerPath -NoTypeInformation -Encoding utf8
+    Write-Host "Ledger of earlier nights: $(($earlier | ForEach-Object { "$($_.PurchaseToken) ($($_.ProductId))" }) -join ', ')"
 
     Write-Step 'examples/Invoke-NightlyReconciliation.ps1 (consume, acknowledge, revoke, audit)'
     $auditPath = Join-Path $OutputPath 'audit.csv'
     $summary = & (Join-Path $PSScriptRoot 'Invoke-NightlyReconciliation.ps1') -Connection $conn -LedgerPath $ledgerPath `
-        -AuditPath $auditPath -ConsumableProductId $consumables
+        -AuditPath $auditPath -ConsumableProductId $consumables -SyncStatePath $syncStatePath
     $summary | Format-List | Out-Host
     Write-Host 'First rows of the audit log:'
     Import-Csv $auditPath | Select-Object -First 5 | Format-Table Operation, ProductId, PurchaseToken, Code -AutoSize | Out-Host
@@ -77,6 +84,12 @@ try {
     }
     Write-Host "Unconfirmed purchases left: $(@(Get-OneStoreUnconfirmedPurchase -Connection $conn).Count)"
 
+    Write-Step "Sync-OneStoreVoidedPurchase -StatePath $syncStatePath (again: only what is new since the run above)"
+    $again = @(Sync-OneStoreVoidedPurchase -StatePath $syncStatePath -Connection $conn)
+    Write-Host "$($again.Count) new voided purchase(s) since the reconciliation's sync"
+    $state = Get-Content -Raw -LiteralPath $syncStatePath | ConvertFrom-Json
+    Write-Host "Its state's watermark (everything voided up to it has been emitted): $([DateTimeOffset]::FromUnixTimeMilliseconds($state.watermarkMillis).ToString('o'))"
+
     Write-Step 'Get-OneStoreVoidedPurchase | Export-Csv'
     $voidedPath = Join-Path $OutputPath 'voided.csv'
     Get-OneStoreVoidedPurchase -Connection $conn | Export-Csv -Path $voidedPath -NoTypeInformation -Encoding utf8
@@ -87,8 +100,11 @@ try {
     Write-Step 'Done'
     Write-Host ("Consumed {0}, acknowledged {1}, revoked {2}, failed {3}; {4} API requests, {5} token request(s)." -f `
             $summary.Consumed, $summary.Acknowledged, $summary.Revoked, $summary.Failed, $counters.totalRequests, $counters.tokenRequests)
-    Write-Host "Files: $ledgerPath, $auditPath, $voidedPath"
+    Write-Host "Files: $ledgerPath, $auditPath, $syncStatePath, $voidedPath"
     if ($summary.Failed -gt 0) { throw "$($summary.Failed) item(s) failed; see $auditPath." }
+    # The ledger's two refunded purchases (INAPP-VOIDED-0001, AUTO-VOIDED-0001) are revoked, and only they.
+    if ($summary.Revoked -ne 2) { throw "Expected the ledger's 2 refunded purchases to be revoked; $($summary.Revoked) were." }
+    if ($again.Count -ne 0) { throw "A second sync emitted $($again.Count) voided purchase(s) a completed run had emitted." }
 } finally {
     $emulator | Stop-TestEmulator
 }

@@ -6,14 +6,20 @@
     1. Every purchase that ONE store still lists as unconfirmed is consumed (products named in -ConsumableProductId)
        or acknowledged (everything else). ONE store cancels purchases left unconfirmed for 3 days, so this must run
        at least daily. Each confirmed purchase is recorded in the ledger as Granted.
-    2. Every purchase in ONE store's voided list (refunds and cancellations) that the ledger holds as Granted is marked
-       Revoked, with the time ONE store voided it, so the game can take the item back.
+    2. Every refund or cancellation that Sync-OneStoreVoidedPurchase emits (each voided purchase once across completed
+       runs; a failed or stopped run loses none) whose purchase the ledger holds as Granted is marked Revoked, with the
+       time ONE store voided it, so the game can take the item back.
     3. The audit log gets one row per action: the module's OperationResult for each consume/acknowledge, one row per
        revocation, and one row per failed item (with the ONE store code), so a failed night can be re-run safely.
 
-    The ledger is a CSV with at least the columns PurchaseToken, ProductId and Status (Granted or Revoked); the script
-    adds the columns it needs. It is rewritten in one move at the end, so an interrupted run leaves the old ledger.
-    Supports -WhatIf: nothing is confirmed at ONE store and no file is written.
+    The ledger is the game's own record of what it granted: a CSV with at least the columns PurchaseToken, ProductId and
+    Status (Granted or Revoked); the script adds the columns it needs. ONE store's voided list has no product id, so a
+    refund is mapped to what it takes back through the ledger, by purchase token. The ledger is rewritten in one move
+    (a temporary file, then renamed over it) after the confirmations and again after each revocation, so a run that
+    stops part-way leaves a whole ledger and loses no revocation: the sync emits that run's refunds again, and those
+    already Revoked are skipped.
+    Supports -WhatIf: nothing is confirmed at ONE store and no file is written (the refunds are only listed, with
+    Get-OneStoreVoidedPurchase, so the sync's state does not move).
 .PARAMETER Connection
     A connection from Connect-OneStore -PassThru.
 .PARAMETER Credential
@@ -21,7 +27,11 @@
 .PARAMETER ConsumableProductId
     Product ids to consume rather than acknowledge (coins, gems: items that can be bought again).
 .PARAMETER Since
-    Look at voided purchases from this time on (default: ONE store's default window, one month).
+    Where the first sync of refunds starts (default: as far back as ONE store lists, one month). Once the sync's state
+    file exists, the state says where to resume.
+.PARAMETER SyncStatePath
+    The state file of Sync-OneStoreVoidedPurchase (default: beside the ledger, <LedgerPath>.voided-sync.json). Keep
+    one per app, market and environment, with its ledger.
 .EXAMPLE
     $conn = Connect-OneStore -Credential (Get-Secret OneStoreApp) -PassThru
     ./Invoke-NightlyReconciliation.ps1 -Connection $conn -LedgerPath ./ledger.csv -AuditPath "./audit-$(Get-Date -f yyyyMMdd).csv" -ConsumableProductId gem_100, gem_500
@@ -58,6 +68,8 @@ param(
     [string[]] $ConsumableProductId = @(),
 
     [DateTimeOffset] $Since,
+
+    [string] $SyncStatePath = "$LedgerPath.voided-sync.json",
 
     [ValidateRange(1, 64)]
     [int] $ThrottleLimit = 8
@@ -116,6 +128,21 @@ if (Test-Path -LiteralPath $LedgerPath) {
 $ledgerChanged = $false
 $failures = 0
 
+function Save-Ledger {
+    # In one move, so a run that stops here keeps the old ledger whole.
+    if (-not $PSCmdlet.ShouldProcess($LedgerPath, 'Update the ledger')) { return }
+    $temp = "$LedgerPath.tmp"
+    $ledger.Values | Export-Csv -LiteralPath $temp -NoTypeInformation -Encoding utf8
+    Move-Item -LiteralPath $temp -Destination $LedgerPath -Force
+}
+
+$auditColumns = 'Operation', 'ProductId', 'PurchaseToken', 'Code', 'Message', 'AlreadyApplied'
+function Save-AuditLog {
+    if (-not $PSCmdlet.ShouldProcess($AuditPath, 'Write the audit log')) { return }
+    $audit | Select-Object (@(@{ n = 'Time'; e = { $now.ToString('o') } }) + $auditColumns) |
+        Export-Csv -LiteralPath $AuditPath -NoTypeInformation -Encoding utf8
+}
+
 # --- 1. Confirm what is unconfirmed ---------------------------------------------------------------------------------
 # The list is read in full first: confirming while paging would shift the pages under the continuation key.
 $unconfirmed = @(Get-OneStoreUnconfirmedPurchase -Connection $Connection)
@@ -150,31 +177,39 @@ foreach ($result in $confirmed) {
     }
 }
 
+# Saved before the refunds are read: a grant the ledger lost could not be revoked later.
+if ($ledgerChanged) { Save-Ledger }
+
 # --- 2. Revoke what was voided --------------------------------------------------------------------------------------
-$voidedParams = @{ Connection = $Connection }
-if ($PSBoundParameters.ContainsKey('Since')) { $voidedParams.StartTime = $Since }
+# The sync emits each refund once across completed runs and records how far it got only when its pipeline completes;
+# a run that stops part-way emits its refunds again next time. So each revocation is saved here, inside the pipeline,
+# before the next refund comes: none is lost, and a refund emitted again finds its entry Revoked and is skipped.
 $revoked = 0
-foreach ($voided in Get-OneStoreVoidedPurchase @voidedParams) {
-    $entry = $ledger[$voided.PurchaseToken]
-    if (-not $entry -or $entry.Status -eq 'Revoked') { continue }
+$revoke = {
+    # The voided list has no product id: the ledger says what this purchase granted.
+    $entry = $ledger[$_.PurchaseToken]
+    if (-not $entry -or $entry.Status -eq 'Revoked') { return }  # not granted here, or revoked already
+    if (-not $PSCmdlet.ShouldProcess("$($entry.ProductId) ($($_.PurchaseToken))", 'Revoke in the ledger')) { return }
     $entry.Status = 'Revoked'
-    $entry.RevokedAt = $voided.VoidedTime.ToString('o')
-    $ledgerChanged = $true
-    $revoked++
-    Add-AuditRow -Operation 'Revoke' -ProductId $entry.ProductId -PurchaseToken $voided.PurchaseToken -Code 'Revoked' -Message "Voided by ONE store at $($entry.RevokedAt)"
+    $entry.RevokedAt = $_.VoidedTime.ToString('o')
+    $script:revoked++
+    Add-AuditRow -Operation 'Revoke' -ProductId $entry.ProductId -PurchaseToken $_.PurchaseToken -Code 'Revoked' -Message "Voided by ONE store at $($entry.RevokedAt)"
+    Save-Ledger
+    Save-AuditLog
+}
+if ($WhatIfPreference) {
+    # The sync would record how far it read: under -WhatIf the refunds are only listed.
+    $listed = @{ Connection = $Connection }
+    if ($PSBoundParameters.ContainsKey('Since')) { $listed.StartTime = $Since }
+    Get-OneStoreVoidedPurchase @listed | ForEach-Object $revoke
+} else {
+    $sync = @{ Connection = $Connection; StatePath = $SyncStatePath }
+    if ($PSBoundParameters.ContainsKey('Since')) { $sync.Since = $Since }
+    Sync-OneStoreVoidedPurchase @sync | ForEach-Object $revoke
 }
 
-# --- 3. Write the ledger and the audit log --------------------------------------------------------------------------
-$auditColumns = 'Operation', 'ProductId', 'PurchaseToken', 'Code', 'Message', 'AlreadyApplied'
-if ($ledgerChanged -and $PSCmdlet.ShouldProcess($LedgerPath, 'Update the ledger')) {
-    $temp = "$LedgerPath.tmp"
-    $ledger.Values | Export-Csv -LiteralPath $temp -NoTypeInformation -Encoding utf8
-    Move-Item -LiteralPath $temp -Destination $LedgerPath -Force
-}
-if ($PSCmdlet.ShouldProcess($AuditPath, 'Write the audit log')) {
-    $audit | Select-Object (@(@{ n = 'Time'; e = { $now.ToString('o') } }) + $auditColumns) |
-        Export-Csv -LiteralPath $AuditPath -NoTypeInformation -Encoding utf8
-}
+# --- 3. The audit log -----------------------------------------------------------------------------------------------
+Save-AuditLog
 
 [pscustomobject]@{
     Unconfirmed  = $unconfirmed.Count

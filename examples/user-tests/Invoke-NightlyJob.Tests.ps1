@@ -25,8 +25,12 @@ Describe 'Invoke-NightlyJob.ps1' {
         $script:Ledger = Join-Path $TestDrive "ledger-$([guid]::NewGuid().ToString('n')).csv"
         $script:Audit = Join-Path $TestDrive "audit-$([guid]::NewGuid().ToString('n')).csv"
         $null = & $Job -LedgerPath $Ledger -AuditPath $Audit
-        Remove-Item $Ledger, $Audit -ErrorAction Ignore
+        Remove-Item $Ledger, $Audit, "$Ledger.voided-sync.json" -ErrorAction Ignore
+        # The sync's state file, beside the ledger unless -SyncStatePath says otherwise.
+        $script:State = "$Ledger.voided-sync.json"
     }
+
+    AfterEach { Clear-OneStoreEmulatorFault }
 
     It 'acknowledges what users bought and records it in the ledger as granted' {
         $gem = Add-OneStoreEmulatorPurchase -ProductId gem_100 -DeveloperPayload order-1001
@@ -49,6 +53,8 @@ Describe 'Invoke-NightlyJob.ps1' {
         $skin = Add-OneStoreEmulatorPurchase -ProductId hero_skin
         $null = & $Job -LedgerPath $Ledger -AuditPath $Audit
         $skin | Revoke-OneStoreEmulatorPurchase
+        # The night passes (ONE store's clock tells whole seconds: a refund of this very second is read next run).
+        Set-OneStoreEmulatorClock -Advance '00:01:00'
 
         $summary = & $Job -LedgerPath $Ledger -AuditPath $Audit
 
@@ -92,5 +98,65 @@ Describe 'Invoke-NightlyJob.ps1' {
         $next.Acknowledged | Should -Be 1
         $next.Failed | Should -Be 0
         @(Import-Csv $Ledger | Where-Object Status -EQ 'Granted').Count | Should -Be 2
+    }
+
+    It 'a second run revokes nothing and keeps its sync state; a refund after it is revoked by the next run' {
+        $gem = Add-OneStoreEmulatorPurchase -ProductId gem_100
+        $first = & $Job -LedgerPath $Ledger -AuditPath $Audit
+        $first.Acknowledged | Should -Be 1
+        Test-Path $State | Should -BeTrue
+        (Get-Content -Raw $State | ConvertFrom-Json).clientId | Should -BeExactly 'com.example.game'
+
+        $second = & $Job -LedgerPath $Ledger -AuditPath $Audit
+        $second.Acknowledged | Should -Be 0
+        $second.Revoked | Should -Be 0
+        Test-Path $State | Should -BeTrue
+
+        $gem | Revoke-OneStoreEmulatorPurchase
+        Set-OneStoreEmulatorClock -Advance '00:01:00'
+        $third = & $Job -LedgerPath $Ledger -AuditPath $Audit
+        $third.Revoked | Should -Be 1
+        (Import-Csv $Ledger | Where-Object PurchaseToken -EQ $gem.PurchaseToken).Status | Should -Be 'Revoked'
+        @(Import-Csv $Audit | Where-Object Action -EQ 'Revoked').ProductId | Should -Be @('gem_100')
+    }
+
+    It 'keeps its sync state where -SyncStatePath says' {
+        $elsewhere = Join-Path $TestDrive "sync-$([guid]::NewGuid().ToString('n')).json"
+        $null = & $Job -LedgerPath $Ledger -AuditPath $Audit -SyncStatePath $elsewhere
+        Test-Path $elsewhere | Should -BeTrue
+        Test-Path $State | Should -BeFalse
+    }
+
+    It 'loses no refund when the voided list fails: the next run revokes it' {
+        $skin = Add-OneStoreEmulatorPurchase -ProductId hero_skin
+        $null = & $Job -LedgerPath $Ledger -AuditPath $Audit
+        $stateBefore = Get-Content -Raw $State
+        $skin | Revoke-OneStoreEmulatorPurchase
+        Set-OneStoreEmulatorClock -Advance '00:01:00'
+        $null = Add-OneStoreEmulatorFault -Route getVoidedPurchases -StatusCode 500 -Count 1
+
+        { & $Job -LedgerPath $Ledger -AuditPath $Audit } | Should -Throw -ErrorId 'InternalError,OneStoreIap.Commands.SyncOneStoreVoidedPurchaseCommand'
+        Get-Content -Raw $State | Should -BeExactly $stateBefore
+        (Import-Csv $Ledger | Where-Object PurchaseToken -EQ $skin.PurchaseToken).Status | Should -Be 'Granted'
+
+        (& $Job -LedgerPath $Ledger -AuditPath $Audit).Revoked | Should -Be 1
+        (Import-Csv $Ledger | Where-Object PurchaseToken -EQ $skin.PurchaseToken).Status | Should -Be 'Revoked'
+    }
+
+    It 'skips a refund emitted again after a run that stopped once it had saved the revocation' {
+        $skin = Add-OneStoreEmulatorPurchase -ProductId hero_skin
+        $null = & $Job -LedgerPath $Ledger -AuditPath $Audit
+        $stateBefore = Get-Content -Raw $State
+        $skin | Revoke-OneStoreEmulatorPurchase
+        Set-OneStoreEmulatorClock -Advance '00:01:00'
+        (& $Job -LedgerPath $Ledger -AuditPath $Audit).Revoked | Should -Be 1
+        # As if that run had stopped after saving the ledger, before the sync recorded how far it got.
+        Set-Content -Path $State -Value $stateBefore -NoNewline
+        # The restored state emits the refund again (read here from a copy, which leaves the job's state as it is).
+        Copy-Item $State "$State.probe.json"
+        @(Sync-OneStoreVoidedPurchase -StatePath "$State.probe.json").PurchaseToken | Should -Contain $skin.PurchaseToken
+
+        (& $Job -LedgerPath $Ledger -AuditPath $Audit).Revoked | Should -Be 0
+        @(Import-Csv $Audit | Where-Object { $_.Action -eq 'Revoked' -and $_.PurchaseToken -eq $skin.PurchaseToken }) | Should -HaveCount 1
     }
 }

@@ -15,9 +15,9 @@ Describe 'Invoke-NightlyReconciliation.ps1' {
         $script:app = New-TestApp -Emulator $emu -Markets MKT_ONE
         $script:conn = Connect-OneStore -Credential $app.Credential -BaseUri $emu.BaseUri -PassThru
         # Last night's ledger: two items granted, one of them since refunded; today's new purchases are unconfirmed.
-        $script:old1 = New-TestPurchase -Emulator $emu -App $app -ProductId 'hero_skin' -Property @{ acknowledged = $true }
-        $script:old2 = New-TestPurchase -Emulator $emu -App $app -ProductId 'hero_skin' -Property @{ acknowledged = $true }
-        $null = Invoke-EmulatorControl -Emulator $emu -Path "purchases/$($old2.purchaseToken)/void" -Method POST -Body @{}
+        $script:old1 = New-TestPurchase -Emulator $emu -App $app -ProductId 'hero_skin' -Property @{ acknowledged = $true; purchaseTime = '-1d' }
+        $script:old2 = New-TestPurchase -Emulator $emu -App $app -ProductId 'hero_skin' -Property @{ acknowledged = $true; purchaseTime = '-1d' }
+        $null = Invoke-EmulatorControl -Emulator $emu -Path "purchases/$($old2.purchaseToken)/void" -Method POST -Body @{ voidedTime = '-1h' }
         $script:gems = 1..2 | ForEach-Object { New-TestPurchase -Emulator $emu -App $app -ProductId 'gem_100' }
         $script:sword = New-TestPurchase -Emulator $emu -App $app -ProductId 'golden_sword'
         $script:pass = New-TestPurchase -Emulator $emu -App $app -ProductId 'monthly_pass' -Type auto
@@ -87,6 +87,20 @@ Describe 'Invoke-NightlyReconciliation.ps1' {
         Get-EmulatorCounter -Emulator $emu -Route 'acknowledgePurchase' | Should -Be $(if ($before.PSObject.Properties['acknowledgePurchase']) { $before.acknowledgePurchase } else { 0 })
         Get-Content -Raw $ledger | Should -BeExactly $ledgerBefore
         Test-Path $audit | Should -BeFalse
+        Test-Path "$ledger.voided-sync.json" | Should -BeFalse
+    }
+
+    It 'keeps the refund sync''s state beside the ledger; a refund after a run is revoked by the next, once' {
+        $null = & $script -Connection $conn -LedgerPath $ledger -AuditPath $audit -ConsumableProductId 'gem_100'
+        (Get-Content -Raw "$ledger.voided-sync.json" | ConvertFrom-Json).clientId | Should -BeExactly $app.ClientId
+        $null = Invoke-EmulatorControl -Emulator $emu -Path "purchases/$($sword.purchaseToken)/void" -Method POST -Body @{ voidedTime = '-1s' }
+        $null = Invoke-EmulatorControl -Emulator $emu -Path 'clock/advance' -Method POST -Body @{ minutes = 1 }
+
+        $next = & $script -Connection $conn -LedgerPath $ledger -AuditPath $audit
+        $next.Revoked | Should -Be 1
+        (Import-Csv $ledger | Where-Object PurchaseToken -EQ $sword.purchaseToken).Status | Should -BeExactly 'Revoked'
+        (Import-Csv $audit | Where-Object Operation -EQ 'Revoke').ProductId | Should -Be @('golden_sword')
+        (& $script -Connection $conn -LedgerPath $ledger -AuditPath $audit).Revoked | Should -Be 0
     }
 
     It 'connects by itself with -Credential and -BaseUri' {
