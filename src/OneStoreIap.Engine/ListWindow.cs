@@ -50,17 +50,7 @@ namespace OneStoreIap.Engine
             return null;
         }
 
-        /// <summary>
-        /// An end within <see cref="Grace"/> of now (a "Get-Date" taken on a machine whose clock is slightly ahead) is
-        /// sent as the server's now, which lists the same rows and is not refused.
-        /// </summary>
-        public static long? ClampEnd(long? endMillis, DateTimeOffset serverNow)
-        {
-            long now = serverNow.ToUnixTimeMilliseconds();
-            return endMillis.HasValue && endMillis.Value > now ? now : endMillis;
-        }
-
-        /// <summary>How far ahead of the server's clock an end may be and still be taken as "now".</summary>
+        /// <summary>How far ahead of the server's clock (as its Date headers tell it, in whole seconds) an end may be before it is refused.</summary>
         public static readonly TimeSpan Grace = TimeSpan.FromMinutes(1);
 
         /// <summary>An epoch-millisecond time as ISO 8601 UTC, for messages.</summary>

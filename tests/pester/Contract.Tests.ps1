@@ -20,12 +20,12 @@ BeforeAll {
 }
 
 Describe 'The exported commands' {
-    It 'are exactly the sixteen API cmdlets and the ten emulator cmdlets' {
+    It 'are exactly the API cmdlets and the emulator cmdlets' {
         $names = (Get-Command -Module OneStoreIap).Name | Sort-Object
         $names | Should -Be (@(
                 'Connect-OneStore', 'Disconnect-OneStore', 'Get-OneStoreConnection', 'Get-OneStorePurchase', 'Get-OneStoreSubscription',
                 'Invoke-OneStoreAcknowledge', 'Invoke-OneStoreConsume', 'Stop-OneStoreSubscription', 'Resume-OneStoreSubscription',
-                'Set-OneStoreSubscription', 'Get-OneStoreVoidedPurchase', 'Get-OneStoreUnconfirmedPurchase', 'Invoke-OneStoreRequest',
+                'Set-OneStoreSubscription', 'Get-OneStoreVoidedPurchase', 'Sync-OneStoreVoidedPurchase', 'Get-OneStoreUnconfirmedPurchase', 'Invoke-OneStoreRequest',
                 'Start-OneStoreEmulator', 'Stop-OneStoreEmulator', 'Add-OneStoreEmulatorPurchase', 'Get-OneStoreEmulatorPurchase',
                 'Revoke-OneStoreEmulatorPurchase', 'Set-OneStoreEmulatorClock', 'Add-OneStoreEmulatorFault', 'Clear-OneStoreEmulatorFault',
                 'Test-OneStorePurchaseSignature', 'Confirm-OneStorePurchase', 'ConvertFrom-OneStoreNotification',

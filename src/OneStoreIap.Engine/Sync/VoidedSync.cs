@@ -15,7 +15,34 @@ namespace OneStoreIap.Engine.Sync
         }
 
         public long StartMillis { get; }
+
+        /// <summary>
+        /// The server's time just before the run asks (a lower bound of the server's now when it answers): everything
+        /// voided up to here is listed by this run, and it becomes the watermark when the run completes.
+        /// </summary>
         public long EndMillis { get; }
+
+        /// <summary>The longest window the sync asks for with an explicit end: shorter than any reading of "one month".</summary>
+        public static readonly long ChunkMillis = (long)TimeSpan.FromDays(27).TotalMilliseconds;
+
+        /// <summary>
+        /// The listings that read the plan: windows of at most <see cref="ChunkMillis"/> with an explicit end (in the
+        /// past, so never refused), then the last one from its start alone (null end). Spec getVoidedPurchases: "if
+        /// startTime is used alone, endTime will be set until one month after startTime", and the end "cannot be bigger
+        /// than the current time"; so the last listing leaves its end to the server, whose own now ends it, and nothing
+        /// voided before the run began waits behind the watermark for a later run (a client-side end taken from a
+        /// Date header, whole seconds, could miss the last second).
+        /// </summary>
+        public IEnumerable<(long Start, long? End)> Windows()
+        {
+            long cursor = StartMillis;
+            while (EndMillis - cursor > ChunkMillis)
+            {
+                yield return (cursor, cursor + ChunkMillis);
+                cursor += ChunkMillis;
+            }
+            yield return (cursor, null);
+        }
 
         /// <summary>When the run should have read from further back than the API reaches: the interval lost (else null).</summary>
         public long? GapStartMillis { get; }
@@ -54,7 +81,7 @@ namespace OneStoreIap.Engine.Sync
                 gapEnd = reach;
                 start = reach;
             }
-            if (start > end) start = end; // a watermark ahead of the server's clock: nothing new can be there yet
+            if (start > end) start = end; // a watermark ahead of the server's clock estimate: read from there to now
             return new VoidedSyncPlan(start, end, gapStart, gapEnd);
         }
 

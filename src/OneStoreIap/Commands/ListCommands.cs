@@ -17,8 +17,8 @@ namespace OneStoreIap.Commands
 
         /// <summary>
         /// Checks a window against the spec's rules (<see cref="ListWindow"/>) by the server's clock; a window the API
-        /// would refuse stops the command with a message that states the rule. Returns the query to send (an end a
-        /// little ahead of the server's clock is sent as its now).
+        /// would refuse stops the command with a message that states the rule. The window is sent as given (an end
+        /// within a minute ahead of the server's clock, as a Date header of whole seconds can tell it, is not refused).
         /// </summary>
         internal PurchaseListQuery CheckWindow(OneStoreClient client, PurchaseListQuery query)
         {
@@ -29,13 +29,7 @@ namespace OneStoreIap.Commands
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException(broken), OneStoreErrorCodes.InvalidTimeRange,
                     ErrorCategory.InvalidArgument, null));
             }
-            return new PurchaseListQuery
-            {
-                ContinuationKey = query.ContinuationKey,
-                StartTimeMillis = query.StartTimeMillis,
-                EndTimeMillis = ListWindow.ClampEnd(query.EndTimeMillis, now),
-                MaxResults = query.MaxResults,
-            };
+            return query;
         }
 
         /// <summary>

@@ -88,17 +88,17 @@ namespace OneStoreIap.Commands
                              "Check that interval another way (the ONE store Developer Center); this run reads everything after it.");
             }
             WriteVerbose(state == null
-                ? $"First run of '{path}': reading voided purchases from {ListWindow.Format(plan.StartMillis)} to {ListWindow.Format(plan.EndMillis)}."
+                ? $"First run of '{path}': reading voided purchases from {ListWindow.Format(plan.StartMillis)} to now (about {ListWindow.Format(plan.EndMillis)})."
                 : $"Resuming '{path}' after its watermark {ListWindow.Format(state.WatermarkMillis ?? plan.StartMillis)} with an overlap of {Overlap}: " +
-                  $"reading from {ListWindow.Format(plan.StartMillis)} to {ListWindow.Format(plan.EndMillis)}.");
+                  $"reading from {ListWindow.Format(plan.StartMillis)} to now (about {ListWindow.Format(plan.EndMillis)}).");
 
             var rows = new List<VoidedPurchase>();
-            if (plan.StartMillis < plan.EndMillis)
+            foreach ((long start, long? end) in plan.Windows())
             {
                 var query = new PurchaseListQuery
                 {
-                    StartTimeMillis = plan.StartMillis,
-                    EndTimeMillis = plan.EndMillis,
+                    StartTimeMillis = start,
+                    EndTimeMillis = end,
                     MaxResults = MyInvocation.BoundParameters.ContainsKey(nameof(PageSize)) ? PageSize : (int?)null,
                 };
                 Drain(client.ListVoidedPurchases<object>(query, item => OutputMapper.ToVoided(item, client), RequestLog, CancellationToken),
