@@ -5,40 +5,6 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:emu = Start-TestEmulator
 
-    function Get-PurchaseStateJson {
-        # The emulator's state of many purchases at once (raw JSON per token), a few requests in flight at a time.
-        param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)][string[]] $Token)
-        $handler = [System.Net.Http.SocketsHttpHandler]::new()
-        $handler.MaxConnectionsPerServer = 8
-        $http = [System.Net.Http.HttpClient]::new($handler)
-        $states = [System.Collections.Generic.Dictionary[string, string]]::new([StringComparer]::Ordinal)
-        try {
-            for ($i = 0; $i -lt $Token.Count; $i += 64) {
-                $chunk = @($Token[$i..([Math]::Min($i + 63, $Token.Count - 1))])
-                $tasks = [System.Threading.Tasks.Task[string][]]@(foreach ($t in $chunk) {
-                        $http.GetStringAsync("$($Emulator.BaseUri)/_emulator/purchases/$([uri]::EscapeDataString($t))")
-                    })
-                [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$tasks)
-                for ($j = 0; $j -lt $chunk.Count; $j++) { $states[$chunk[$j]] = $tasks[$j].Result }
-            }
-        } finally {
-            $http.Dispose()
-        }
-        $states
-    }
-
-    function New-BulkPurchase {
-        param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] $App, [string] $ProductId, [string] $Type = 'inapp',
-            [int] $Count, [switch] $Acknowledged)
-        $body = @{ clientId = $App.ClientId; productId = $ProductId; type = $Type; marketCode = 'MKT_ONE'; count = $Count }
-        if ($Acknowledged) { $body.acknowledged = $true }
-        $reply = Invoke-EmulatorControl -Emulator $Emulator -Path 'purchases/bulk' -Method POST -Body $body
-        $typeName = @{ inapp = 'InApp'; auto = 'Auto'; subscription = 'Subscription' }[$Type]
-        foreach ($t in $reply.purchaseTokens) {
-            [pscustomobject]@{ ProductId = $ProductId; PurchaseToken = $t; Type = $typeName }
-        }
-    }
-
     function Get-Slice {
         # Items [$Round*$Size, ($Round+1)*$Size) of a list.
         param([object[]] $List, [int] $Round, [int] $Size)
@@ -80,7 +46,7 @@ Describe 'Fault soak: 503s, dropped connections and jitter' {
         $resumeTargets | Stop-OneStoreSubscription -Connection $soakConn -Confirm:$false -ErrorAction Stop
 
         $script:untouched = @($lookupTargets.PurchaseToken) + @($bystanders.PurchaseToken)
-        $script:before = Get-PurchaseStateJson -Emulator $emu -Token $untouched
+        $script:before = Get-EmulatorPurchaseState -Raw -Emulator $emu -Token $untouched
     }
 
     AfterAll {
@@ -152,7 +118,7 @@ Describe 'Fault soak: 503s, dropped connections and jitter' {
         @($results | Where-Object Code -ne 'Success').Count | Should -Be 0
 
         # The emulator's final state is exactly what was asked.
-        $after = Get-PurchaseStateJson -Emulator $emu -Token (@($consumeTargets.PurchaseToken) + @($ackTargets.PurchaseToken) + @($cancelTargets.PurchaseToken) + @($resumeTargets.PurchaseToken))
+        $after = Get-EmulatorPurchaseState -Raw -Emulator $emu -Token (@($consumeTargets.PurchaseToken) + @($ackTargets.PurchaseToken) + @($cancelTargets.PurchaseToken) + @($resumeTargets.PurchaseToken))
         $wrong = [System.Collections.Generic.List[string]]::new()
         foreach ($t in $consumeTargets.PurchaseToken) {
             $p = $after[$t] | ConvertFrom-Json
@@ -170,7 +136,7 @@ Describe 'Fault soak: 503s, dropped connections and jitter' {
             $p = $after[$t] | ConvertFrom-Json
             if (-not $p.autoRenewing -or $p.changeCount -ne 2) { $wrong.Add("reactivate $t : $($after[$t])") }
         }
-        $afterUntouched = Get-PurchaseStateJson -Emulator $emu -Token $untouched
+        $afterUntouched = Get-EmulatorPurchaseState -Raw -Emulator $emu -Token $untouched
         foreach ($t in $untouched) {
             if ($afterUntouched[$t] -cne $before[$t]) { $wrong.Add("untouched $t : $($before[$t]) -> $($afterUntouched[$t])") }
         }

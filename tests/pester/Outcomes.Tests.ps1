@@ -6,42 +6,12 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:emu = Start-TestEmulator
 
-    function Get-PurchaseState {
-        # The emulator's state of many purchases at once, a few requests in flight at a time.
-        param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)][string[]] $Token)
-        $handler = [System.Net.Http.SocketsHttpHandler]::new()
-        $handler.MaxConnectionsPerServer = 8
-        $http = [System.Net.Http.HttpClient]::new($handler)
-        $states = [System.Collections.Generic.Dictionary[string, object]]::new([StringComparer]::Ordinal)
-        try {
-            for ($i = 0; $i -lt $Token.Count; $i += 64) {
-                $chunk = @($Token[$i..([Math]::Min($i + 63, $Token.Count - 1))])
-                $tasks = [System.Threading.Tasks.Task[string][]]@(foreach ($t in $chunk) {
-                        $http.GetStringAsync("$($Emulator.BaseUri)/_emulator/purchases/$([uri]::EscapeDataString($t))")
-                    })
-                [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$tasks)
-                for ($j = 0; $j -lt $chunk.Count; $j++) { $states[$chunk[$j]] = $tasks[$j].Result | ConvertFrom-Json }
-            }
-        } finally {
-            $http.Dispose()
-        }
-        $states
-    }
-
-    function New-Bulk {
-        param($App, [string] $ProductId, [int] $Count)
-        $reply = Invoke-EmulatorControl -Emulator $emu -Path 'purchases/bulk' -Method POST -Body @{
-            clientId = $App.ClientId; productId = $ProductId; type = 'inapp'; marketCode = 'MKT_ONE'; count = $Count
-        }
-        foreach ($t in $reply.purchaseTokens) { [pscustomobject]@{ ProductId = $ProductId; PurchaseToken = $t; Type = 'InApp' } }
-    }
-
     function Invoke-Soak {
         # 500 consumes and 500 acknowledges under the given faults; what each item came out as, and the emulator's record.
         param([hashtable[]] $Faults, [string] $Tag)
         $app = New-TestApp -Emulator $emu -Markets MKT_ONE
-        $consumes = @(New-Bulk -App $app -ProductId "consume_$Tag" -Count 500)
-        $acks = @(New-Bulk -App $app -ProductId "ack_$Tag" -Count 500)
+        $consumes = @(New-BulkPurchase -Emulator $emu -App $app -ProductId "consume_$Tag" -Count 500)
+        $acks = @(New-BulkPurchase -Emulator $emu -App $app -ProductId "ack_$Tag" -Count 500)
         # The default retry budget (3 retries), with short delays so the run stays quick.
         $conn = Connect-OneStore -ClientId $app.ClientId -ClientSecret $app.SecureSecret -BaseUri $emu.BaseUri -PassThru -RetryBaseDelaySec 0.02
         Reset-EmulatorCounter -Emulator $emu
@@ -54,7 +24,7 @@ BeforeAll {
         } finally {
             Clear-EmulatorFault -Emulator $emu
         }
-        $states = Get-PurchaseState -Emulator $emu -Token (@($consumes.PurchaseToken) + @($acks.PurchaseToken))
+        $states = Get-EmulatorPurchaseState -Emulator $emu -Token (@($consumes.PurchaseToken) + @($acks.PurchaseToken))
         [pscustomobject]@{ Consumes = $consumes; Acks = $acks; Out = $out; Errors = @($errs); States = $states; Counters = $counters }
     }
 

@@ -44,22 +44,12 @@ namespace OneStoreIap.Tests {
 '@
     }
 
-    $script:pwsh = (Get-Process -Id $PID).Path
     function Invoke-Child {
-        # Runs $Script in a fresh pwsh with the staged module imported and $Environment set; returns its output text.
+        # Runs $Script in a fresh pwsh with $Environment set; returns its output text.
         param([string] $Script, [hashtable] $Environment = @{})
-        $psi = [Diagnostics.ProcessStartInfo]::new($pwsh)
-        $full = "`$ErrorActionPreference = 'Stop'; Import-Module '$($env:ONESTOREIAP_TEST_MODULE)'`n" + $Script
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $full) { $psi.ArgumentList.Add($a) }
-        foreach ($name in 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'NO_PROXY', 'no_proxy') { $null = $psi.Environment.Remove($name) }
-        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $process = [Diagnostics.Process]::Start($psi)
-        $out = $process.StandardOutput.ReadToEndAsync()
-        $err = $process.StandardError.ReadToEndAsync()
-        if (-not $process.WaitForExit(120000)) { $process.Kill($true); throw 'The child pwsh did not finish in 2 minutes.' }
-        $out.Result + $err.Result
+        $child = Start-TestPwsh -Script $Script -Environment $Environment
+        if (-not $child.Process.WaitForExit(120000)) { $child.Process.Kill($true); throw 'The child pwsh did not finish in 2 minutes.' }
+        $child.Output.Result + $child.Error.Result
     }
     $script:connect = "`$s = ConvertTo-SecureString '$($app.ClientSecret)' -AsPlainText -Force; "
 }

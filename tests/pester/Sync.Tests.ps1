@@ -30,27 +30,16 @@ BeforeAll {
 
     function Get-FileText { param([string] $Path) [IO.File]::ReadAllText($Path) }
 
-    $script:pwsh = (Get-Process -Id $PID).Path
     function Invoke-ChildSync {
-        # Runs one sync in another pwsh process (with $Environment set there); returns its output lines and exit code.
+        # Starts one sync in another pwsh process (with $Environment set there); returns the process and its output.
         param($App, [string] $StatePath, [hashtable] $Environment = @{}, [string] $Extra = '')
-        $script = @"
-`$ErrorActionPreference = 'Stop'
-Import-Module '$($env:ONESTOREIAP_TEST_MODULE)'
+        $child = Start-TestPwsh -Environment $Environment -Script @"
 `$secret = ConvertTo-SecureString '$($App.ClientSecret)' -AsPlainText -Force
 Connect-OneStore -ClientId '$($App.ClientId)' -ClientSecret `$secret -BaseUri '$($emu.BaseUri)' -RetryBaseDelaySec 0.01
 Sync-OneStoreVoidedPurchase -StatePath '$StatePath' $Extra | ForEach-Object { 'TOKEN ' + `$_.PurchaseToken }
 "@
-        $psi = [Diagnostics.ProcessStartInfo]::new($pwsh)
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $script) { $psi.ArgumentList.Add($a) }
-        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $process = [Diagnostics.Process]::Start($psi)
-        $out = $process.StandardOutput.ReadToEndAsync()
-        $err = $process.StandardError.ReadToEndAsync()
-        $process
-        [pscustomobject]@{ Output = $out; Error = $err }
+        $child.Process
+        $child
     }
 }
 

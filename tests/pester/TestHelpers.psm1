@@ -237,6 +237,70 @@ function Get-ErrorTargetToken {
     }
 }
 
+function Get-EmulatorPurchaseState {
+    <#
+    .SYNOPSIS
+        The emulator's state of many purchases at once, a few requests in flight at a time: token -> parsed state
+        (-Raw: token -> the JSON text).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)][string[]] $Token, [switch] $Raw)
+    $handler = [System.Net.Http.SocketsHttpHandler]::new()
+    $handler.MaxConnectionsPerServer = 8
+    $http = [System.Net.Http.HttpClient]::new($handler)
+    $states = [System.Collections.Generic.Dictionary[string, object]]::new([StringComparer]::Ordinal)
+    try {
+        for ($i = 0; $i -lt $Token.Count; $i += 64) {
+            $chunk = @($Token[$i..([Math]::Min($i + 63, $Token.Count - 1))])
+            $tasks = [System.Threading.Tasks.Task[string][]]@(foreach ($t in $chunk) {
+                    $http.GetStringAsync("$($Emulator.BaseUri)/_emulator/purchases/$([uri]::EscapeDataString($t))")
+                })
+            [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$tasks)
+            for ($j = 0; $j -lt $chunk.Count; $j++) { $states[$chunk[$j]] = if ($Raw) { $tasks[$j].Result } else { $tasks[$j].Result | ConvertFrom-Json } }
+        }
+    } finally {
+        $http.Dispose()
+    }
+    $states
+}
+
+function New-BulkPurchase {
+    <#
+    .SYNOPSIS
+        Many purchases of one product at once (the control API's bulk route); returns rows that pipe into the cmdlets.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] $App, [string] $ProductId, [string] $Type = 'inapp',
+        [int] $Count, [switch] $Acknowledged)
+    $body = @{ clientId = $App.ClientId; productId = $ProductId; type = $Type; marketCode = 'MKT_ONE'; count = $Count }
+    if ($Acknowledged) { $body.acknowledged = $true }
+    $reply = Invoke-EmulatorControl -Emulator $Emulator -Path 'purchases/bulk' -Method POST -Body $body
+    $typeName = @{ inapp = 'InApp'; auto = 'Auto'; subscription = 'Subscription' }[$Type]
+    foreach ($t in $reply.purchaseTokens) {
+        [pscustomobject]@{ ProductId = $ProductId; PurchaseToken = $t; Type = $typeName }
+    }
+}
+
+function Start-TestPwsh {
+    <#
+    .SYNOPSIS
+        Starts a fresh pwsh that runs -Script with the staged module imported and -Environment set (the proxy
+        variables cleared first); returns the process, and its output and error text as tasks.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string] $Script, [hashtable] $Environment = @{})
+    $psi = [Diagnostics.ProcessStartInfo]::new((Get-Process -Id $PID).Path)
+    $full = "`$ErrorActionPreference = 'Stop'; Import-Module '$($env:ONESTOREIAP_TEST_MODULE)'`n" + $Script
+    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $full) { $psi.ArgumentList.Add($a) }
+    foreach ($name in 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'NO_PROXY', 'no_proxy') { $null = $psi.Environment.Remove($name) }
+    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $process = [Diagnostics.Process]::Start($psi)
+    [pscustomobject]@{ Process = $process; Output = $process.StandardOutput.ReadToEndAsync(); Error = $process.StandardError.ReadToEndAsync() }
+}
+
 Export-ModuleMember -Function Start-TestEmulator, Stop-TestEmulator, Invoke-EmulatorControl, New-TestApp, New-TestPurchase,
     Get-EmulatorPurchase, Get-EmulatorCounter, Reset-EmulatorCounter, Add-EmulatorFault, Clear-EmulatorFault,
-    Get-EmulatorRequest, Wait-TestCondition, Get-ThrownError, Get-ErrorTargetToken
+    Get-EmulatorRequest, Wait-TestCondition, Get-ThrownError, Get-ErrorTargetToken, Get-EmulatorPurchaseState, New-BulkPurchase,
+    Start-TestPwsh
