@@ -42,7 +42,6 @@ namespace OneStoreIap.Engine
         private readonly string _origin;
         private readonly string _basePath;
         private readonly string _escapedClientId;
-        private long _tokenRequests;
         private long _retries;
         private int _disposed;
 
@@ -76,9 +75,6 @@ namespace OneStoreIap.Engine
 
         /// <summary>When the cached token expires, if there is one.</summary>
         public DateTimeOffset? TokenExpiresOn => _tokens.Current?.ExpiresOn;
-
-        /// <summary>How many token requests this client has sent.</summary>
-        public long TokenRequestCount => Interlocked.Read(ref _tokenRequests);
 
         /// <summary>How many retries this client has made.</summary>
         public long RetryCount => Interlocked.Read(ref _retries);
@@ -802,7 +798,6 @@ namespace OneStoreIap.Engine
             int? status = null;
             string? failureCode = null;
             HttpRequestMessage request = token == null ? CreateTokenRequest(call) : CreateApiRequest(call, token);
-            if (token == null) Interlocked.Increment(ref _tokenRequests);
             bool sent = false;
             try
             {
