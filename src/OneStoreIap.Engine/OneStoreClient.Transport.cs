@@ -75,7 +75,6 @@ namespace OneStoreIap.Engine
             int? status = null;
             string? failureCode = null;
             HttpRequestMessage request = token == null ? CreateTokenRequest(call) : CreateApiRequest(call, token);
-            if (token == null) Interlocked.Increment(ref _tokenRequests);
             bool sent = false;
             try
             {

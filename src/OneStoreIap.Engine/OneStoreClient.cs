@@ -36,7 +36,6 @@ namespace OneStoreIap.Engine
         private readonly string _origin;
         private readonly string _basePath;
         private readonly string _escapedClientId;
-        private long _tokenRequests;
         private long _retries;
         private int _disposed;
 
@@ -68,9 +67,6 @@ namespace OneStoreIap.Engine
 
         /// <summary>When the cached token expires, if there is one.</summary>
         public DateTimeOffset? TokenExpiresOn => _tokens.Current?.ExpiresOn;
-
-        /// <summary>How many token requests this client has sent.</summary>
-        public long TokenRequestCount => Interlocked.Read(ref _tokenRequests);
 
         /// <summary>The server's clock, as its replies' Date headers tell it (the list windows are judged by it).</summary>
         public ServerClock ServerClock { get; } = new ServerClock();

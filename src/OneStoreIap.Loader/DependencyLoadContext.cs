@@ -25,9 +25,6 @@ namespace OneStoreIap
             _folder = folder;
         }
 
-        /// <summary>The folder this context serves.</summary>
-        internal string Folder => _folder;
-
         /// <summary>
         /// Creates the context once per process (a module re-imported keeps the engine it already loaded) and lets
         /// the default context ask it for the engine, and for nothing else.

@@ -6,13 +6,6 @@ namespace OneStoreIap
     /// <summary>Turns the engine's reply shapes into the module's output types (times in the market's offset).</summary>
     internal static class OutputMapper
     {
-        public static OneStoreProductType ToProductType(ProductKind kind) => kind switch
-        {
-            ProductKind.Auto => OneStoreProductType.Auto,
-            ProductKind.Subscription => OneStoreProductType.Subscription,
-            _ => OneStoreProductType.InApp,
-        };
-
         public static ProductKind ToKind(OneStoreProductType type) => type switch
         {
             OneStoreProductType.Auto => ProductKind.Auto,

@@ -35,7 +35,7 @@ namespace OneStoreIap.Emulator.Tests
                 var lineTask = process.StandardOutput.ReadLineAsync();
                 var done = await Task.WhenAny(lineTask, Task.Delay(TimeSpan.FromSeconds(30)));
                 Assert.True(done == lineTask, "no first line; stderr: " + stderr);
-                var line = lineTask.Result!;
+                var line = (await lineTask)!;
                 var match = Regex.Match(line, @"^Now listening on: (http://127\.0\.0\.1:(\d+))$");
                 Assert.True(match.Success, "first line: " + line);
                 Assert.NotEqual("0", match.Groups[2].Value);

@@ -15,6 +15,9 @@ namespace OneStoreIap.Tests
         // A guard against a hang, never a measure: every wait below ends at once when the window works.
         private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
 
+        /// <summary>Whether <paramref name="task"/> finishes before <see cref="Hang"/> (a bound, never a guess at how long it takes).</summary>
+        private static async Task<bool> Finishes(Task task) => await Task.WhenAny(task, Task.Delay(Hang)) == task;
+
         /// <summary>Fake requests: each start is recorded, and finishes when the test says.</summary>
         private sealed class FakeRequests
         {
@@ -76,7 +79,7 @@ namespace OneStoreIap.Tests
         }
 
         [Fact]
-        public void Results_come_out_in_input_order_whatever_order_the_requests_finish_in()
+        public async Task Results_come_out_in_input_order_whatever_order_the_requests_finish_in()
         {
             var requests = new FakeRequests();
             using OrderedRequestWindow window = NewWindow(limit: 4, waitingRoom: 0);
@@ -90,7 +93,7 @@ namespace OneStoreIap.Tests
             requests.Succeed("c");
             List<(object? Target, Task<object?> Task)> rest = TakeAll(window);
             Assert.Equal(new object?[] { "c", "d" }, rest.Select(t => t.Target));
-            Assert.Equal("result of d", rest[1].Task.Result);
+            Assert.Equal("result of d", await rest[1].Task);
             Assert.Equal(0, window.Count);
         }
 
@@ -133,7 +136,7 @@ namespace OneStoreIap.Tests
         }
 
         [Fact]
-        public void A_failure_stays_with_its_own_item()
+        public async Task A_failure_stays_with_its_own_item()
         {
             var requests = new FakeRequests();
             using OrderedRequestWindow window = NewWindow(limit: 3, waitingRoom: 3);
@@ -153,7 +156,7 @@ namespace OneStoreIap.Tests
             Assert.IsType<TimeoutException>(taken[1].Task.Exception!.GetBaseException());
             Assert.Equal(TaskStatus.RanToCompletion, taken[2].Task.Status);
             Assert.IsType<ArgumentException>(taken[3].Task.Exception!.GetBaseException());
-            Assert.Equal("at once", taken[4].Task.Result);
+            Assert.Equal("at once", await taken[4].Task);
         }
 
         [Fact]
@@ -195,7 +198,7 @@ namespace OneStoreIap.Tests
         }
 
         [Fact]
-        public void The_first_result_wakes_the_waiting_caller_at_once()
+        public async Task The_first_result_wakes_the_waiting_caller_at_once()
         {
             var requests = new FakeRequests();
             using OrderedRequestWindow window = NewWindow(limit: 2, waitingRoom: 8);
@@ -204,13 +207,13 @@ namespace OneStoreIap.Tests
 
             requests.Succeed("r0");
 
-            Assert.True(wait.Wait(Hang), "the wait did not end when the first result was in");
-            Assert.True(wait.Result);
+            Assert.True(await Finishes(wait), "the wait did not end when the first result was in");
+            Assert.True(await wait);
             Assert.Equal(new object?[] { 0 }, TakeAll(window).Select(t => t.Target));
         }
 
         [Fact]
-        public void Once_results_flow_a_full_window_wakes_the_caller_once_per_half_waiting_room()
+        public async Task Once_results_flow_a_full_window_wakes_the_caller_once_per_half_waiting_room()
         {
             var requests = new FakeRequests();
             using OrderedRequestWindow window = NewWindow(limit: 8, waitingRoom: 8);
@@ -224,18 +227,18 @@ namespace OneStoreIap.Tests
             Task<bool> wait = Task.Run(window.WaitForRoom);
             for (int i = 1; i <= 3; i++) requests.Succeed("r" + i);
             window.Tick();
-            Assert.True(wait.Wait(Hang));
-            Assert.False(wait.Result, "the caller woke before half of the waiting room had finished");
+            Assert.True(await Finishes(wait));
+            Assert.False(await wait, "the caller woke before half of the waiting room had finished");
 
             wait = Task.Run(window.WaitForRoom);
             requests.Succeed("r4");
-            Assert.True(wait.Wait(Hang));
-            Assert.True(wait.Result);
+            Assert.True(await Finishes(wait));
+            Assert.True(await wait);
             Assert.Equal(new object?[] { 1, 2, 3, 4 }, TakeAll(window).Select(t => t.Target));
         }
 
         [Fact]
-        public void A_tick_of_the_clock_lets_a_long_wait_return_for_other_work_and_the_wait_goes_on()
+        public async Task A_tick_of_the_clock_lets_a_long_wait_return_for_other_work_and_the_wait_goes_on()
         {
             var requests = new FakeRequests();
             using OrderedRequestWindow window = NewWindow(limit: 1, waitingRoom: 0);
@@ -243,19 +246,19 @@ namespace OneStoreIap.Tests
 
             Task<bool> wait = Task.Run(window.WaitForHead);
             window.Tick();
-            Assert.True(wait.Wait(Hang));
-            Assert.False(wait.Result);
+            Assert.True(await Finishes(wait));
+            Assert.False(await wait);
             Assert.Equal(1, window.Count);
 
             wait = Task.Run(window.WaitForHead);
             requests.Succeed("slow");
-            Assert.True(wait.Wait(Hang));
-            Assert.True(wait.Result);
+            Assert.True(await Finishes(wait));
+            Assert.True(await wait);
             Assert.Single(TakeAll(window));
         }
 
         [Fact]
-        public void Requests_run_without_the_callers_execution_context()
+        public async Task Requests_run_without_the_callers_execution_context()
         {
             var local = new AsyncLocal<string?> { Value = "the pipeline thread's culture" };
             using OrderedRequestWindow window = NewWindow(limit: 1, waitingRoom: 0);
@@ -268,7 +271,7 @@ namespace OneStoreIap.Tests
 
             Assert.True(window.WaitForHead()); // no tick: true once the head has finished
             Assert.True(window.TryTake(out _, out Task<object?> task));
-            Assert.Equal("no context", task.Result);
+            Assert.Equal("no context", await task);
         }
     }
 }

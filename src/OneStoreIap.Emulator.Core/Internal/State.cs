@@ -22,8 +22,6 @@ namespace OneStoreIap.Emulator.Internal
         private long idCounter;
         private long tokenCounter;
 
-        public int PurchaseCount => byToken.Count;
-
         /// <summary>Called (under <see cref="Gate"/>) when a purchase is cancelled: a refund or the 3-day rule (PNS).</summary>
         public Action<Purchase>? Cancelled;
 

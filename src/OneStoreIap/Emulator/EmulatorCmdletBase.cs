@@ -106,14 +106,6 @@ namespace OneStoreIap.Commands
         /// <summary>A control-API failure as an error record tied to <paramref name="target"/>.</summary>
         internal static ErrorRecord ToErrorRecord(EmulatorControlException exception, object? target) =>
             new ErrorRecord(exception, exception.ErrorId, exception.Category, target);
-
-        /// <summary>
-        /// The object itself: its default view comes from the module's format file like every output type's
-        /// (<see cref="ModuleViews"/>). Kept so that callers written against the former per-object display still build.
-        /// </summary>
-        internal static object WithDefaultDisplay(object value, params string[] properties) => value;
-
-        internal static object Display(EmulatorPurchase purchase) => purchase;
     }
 
     /// <summary>A control-API call that failed: the emulator's error code (or why it could not be reached).</summary>

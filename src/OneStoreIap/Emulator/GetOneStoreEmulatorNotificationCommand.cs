@@ -53,7 +53,7 @@ namespace OneStoreIap.Commands
                     if (!(item is JsonTreeObject tree)) continue;
                     EmulatorNotification notification = EmulatorNotification.From(tree);
                     if (PurchaseId != null && notification.PurchaseId != PurchaseId) continue;
-                    WriteObject(WithDefaultDisplay(notification, "Id", "PurchaseState", "PurchaseId", "State", "Attempts", "Duplicate"));
+                    WriteObject(notification);
                 }
             }
             catch (EmulatorControlException e)
