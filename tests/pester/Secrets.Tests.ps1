@@ -51,6 +51,17 @@ $common = @{ Verbose = $true; Debug = $true }
     # Errors: an unknown purchase, and bad credentials.
     Get-OneStorePurchase -ProductId gem_100 -PurchaseToken 'NoSuchToken0001' @common
     Connect-OneStore -ClientId $ClientId -ClientSecret (ConvertTo-SecureString $WrongSecret -AsPlainText -Force) -BaseUri $BaseUri -MaximumRetryCount 0 @common
+    # A hostile server: error replies that echo the secret and the bearer token, raw, form-encoded, base64 and after
+    # "Bearer ", as a JSON message, an HTML page and plain text; Get-Error shows what a user would look at next.
+    $tok = @((Invoke-RestMethod "$BaseUri/_emulator/tokens").tokens)[-1].accessToken
+    $echo = "secret=$Secret token=$tok Authorization: Bearer $tok form=client_secret=$([uri]::EscapeDataString($Secret)) b64=$([Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($Secret)))"
+    $null = & $control faults @{ route = 'getPurchaseDetails'; status = 400; code = 'BadRequest'; message = $echo; count = 1 }
+    Get-OneStorePurchase -ProductId gem_100 -PurchaseToken $LookupToken @common
+    $null = & $control faults @{ route = 'getPurchaseDetails'; status = 502; body = "<html><body><h1>Bad gateway</h1><p>$echo</p></body></html>"; contentType = 'text/html'; count = 4 }
+    Get-OneStorePurchase -ProductId gem_100 -PurchaseToken $LookupToken @common
+    $null = & $control faults @{ route = 'getPurchaseDetails'; status = 404; body = $echo; contentType = 'text/plain'; count = 1 }
+    Get-OneStorePurchase -ProductId gem_100 -PurchaseToken $LookupToken @common
+    Get-Error -Newest 3 | Out-String -Width 400
     # The emulator's clock jumps past the token's life: the next call meets AccessTokenExpired and renews.
     $null = & $control clock/advance @{ minutes = 61 }
     Get-OneStorePurchase -ProductId gem_200 -PurchaseToken $AcknowledgeToken @common
