@@ -2,7 +2,7 @@
 # way a user runs them: Invoke-Pester in a fresh pwsh, with the staged module found on PSModulePath as an installed one.
 
 BeforeDiscovery {
-    $script:Folders = @('verify-purchase') | ForEach-Object { @{ Folder = $_ } }
+    $script:Folders = @('verify-purchase', 'pns-receiver') | ForEach-Object { @{ Folder = $_ } }
 }
 
 BeforeAll {
