@@ -20,7 +20,7 @@ BeforeAll {
 }
 
 Describe 'The exported commands' {
-    It 'are exactly the sixteen API cmdlets and the ten emulator cmdlets' {
+    It 'are exactly the sixteen API cmdlets and the thirteen emulator cmdlets' {
         $names = (Get-Command -Module OneStoreIap).Name | Sort-Object
         $names | Should -Be (@(
                 'Connect-OneStore', 'Disconnect-OneStore', 'Get-OneStoreConnection', 'Get-OneStorePurchase', 'Get-OneStoreSubscription',
@@ -29,7 +29,8 @@ Describe 'The exported commands' {
                 'Start-OneStoreEmulator', 'Stop-OneStoreEmulator', 'Add-OneStoreEmulatorPurchase', 'Get-OneStoreEmulatorPurchase',
                 'Revoke-OneStoreEmulatorPurchase', 'Set-OneStoreEmulatorClock', 'Add-OneStoreEmulatorFault', 'Clear-OneStoreEmulatorFault',
                 'Test-OneStorePurchaseSignature', 'Confirm-OneStorePurchase', 'ConvertFrom-OneStoreNotification',
-                'Get-OneStoreEmulatorNotification', 'Add-OneStoreEmulatorNotificationFault'
+                'Get-OneStoreEmulatorNotification', 'Add-OneStoreEmulatorNotificationFault',
+                'Reset-OneStoreEmulator', 'Get-OneStoreEmulatorCounter', 'Get-OneStoreEmulatorRequest'
             ) | Sort-Object)
     }
 
