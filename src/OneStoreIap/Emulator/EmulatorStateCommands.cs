@@ -101,7 +101,11 @@ namespace OneStoreIap.Commands
         public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
         {
             object value = inputData is PSObject ps ? ps.BaseObject : inputData;
-            return value is string text && TryParse(text, out TimeSpan span) ? span : inputData;
+            if (value is string text && TryParse(text, out TimeSpan span)) return span;
+            // Unquoted, 2d is PowerShell's decimal literal 2 (the d suffix): what was typed is two days. No one means
+            // ticks by a decimal, so a decimal counts days.
+            if (value is decimal days && days >= 0 && days <= (decimal)TimeSpan.MaxValue.TotalDays) return TimeSpan.FromDays((double)days);
+            return inputData;
         }
 
         internal static bool TryParse(string text, out TimeSpan span)
