@@ -39,7 +39,10 @@
         'Add-OneStoreEmulatorFault',
         'Clear-OneStoreEmulatorFault',
         'Get-OneStoreEmulatorNotification',
-        'Add-OneStoreEmulatorNotificationFault'
+        'Add-OneStoreEmulatorNotificationFault',
+        'Reset-OneStoreEmulator',
+        'Get-OneStoreEmulatorCounter',
+        'Get-OneStoreEmulatorRequest'
     )
     AliasesToExport      = @()
     VariablesToExport    = @()

@@ -43,6 +43,11 @@ namespace OneStoreIap
                 cmdlet.InvokeCommand.InvokeScript(false,
                     ScriptBlock.Create("param([string] $Path) Microsoft.PowerShell.Utility\\Update-FormatData -PrependPath $Path"),
                     null, FormatPath.Value);
+                // Export-Clixml and remoting serialize an emulator without its Credential: off Windows a serialized
+                // SecureString is only hex-encoded, and on Windows the same user can decrypt it; the secret stays here.
+                cmdlet.InvokeCommand.InvokeScript(false, ScriptBlock.Create(
+                    "Microsoft.PowerShell.Utility\\Update-TypeData -TypeName OneStoreIap.EmulatorInstance -SerializationMethod SpecificProperties " +
+                    "-PropertySerializationSet BaseUri, Port, ClientId, LicenseKey, InProcess, IsRunning, SeedPath, Sandbox, StartTime -Force"), null);
             }
             catch (Exception e) when (e is RuntimeException || e is InvalidOperationException || e is NotSupportedException
                 || e is UnauthorizedAccessException || e is IOException)

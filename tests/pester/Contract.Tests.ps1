@@ -29,7 +29,8 @@ Describe 'The exported commands' {
                 'Start-OneStoreEmulator', 'Stop-OneStoreEmulator', 'Add-OneStoreEmulatorPurchase', 'Get-OneStoreEmulatorPurchase',
                 'Revoke-OneStoreEmulatorPurchase', 'Set-OneStoreEmulatorClock', 'Add-OneStoreEmulatorFault', 'Clear-OneStoreEmulatorFault',
                 'Test-OneStorePurchaseSignature', 'Confirm-OneStorePurchase', 'ConvertFrom-OneStoreNotification',
-                'Get-OneStoreEmulatorNotification', 'Add-OneStoreEmulatorNotificationFault'
+                'Get-OneStoreEmulatorNotification', 'Add-OneStoreEmulatorNotificationFault',
+                'Reset-OneStoreEmulator', 'Get-OneStoreEmulatorCounter', 'Get-OneStoreEmulatorRequest'
             ) | Sort-Object)
     }
 

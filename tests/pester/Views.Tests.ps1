@@ -67,7 +67,8 @@ Describe 'Views' {
     It 'has a default table view for <_>' -ForEach @(
         'OneStoreIap.OneStoreConnection', 'OneStoreIap.InAppPurchase', 'OneStoreIap.AutoRenewalPurchase', 'OneStoreIap.Subscription',
         'OneStoreIap.VoidedPurchase', 'OneStoreIap.UnconfirmedPurchase', 'OneStoreIap.OperationResult',
-        'OneStoreIap.EmulatorInstance', 'OneStoreIap.EmulatorPurchase', 'OneStoreIap.EmulatorClock', 'OneStoreIap.EmulatorFault'
+        'OneStoreIap.EmulatorInstance', 'OneStoreIap.EmulatorPurchase', 'OneStoreIap.EmulatorClock', 'OneStoreIap.EmulatorFault',
+        'OneStoreIap.EmulatorCounters', 'OneStoreIap.EmulatorRequest'
     ) {
         $views = @((Get-FormatData -TypeName $_).FormatViewDefinition)
         $views | Should -Not -BeNullOrEmpty

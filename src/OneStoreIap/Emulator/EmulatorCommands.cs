@@ -177,6 +177,20 @@ namespace OneStoreIap.Commands
         [Parameter]
         public SwitchParameter Acknowledged { get; set; }
 
+        /// <summary>The purchase is consumed already (in-app products; a consumed purchase is acknowledged too).</summary>
+        [Parameter]
+        public SwitchParameter Consumed { get; set; }
+
+        /// <summary>When it was bought; the emulator's now when omitted. An old time with neither -Acknowledged nor -Consumed meets the 3-day rule.</summary>
+        [Parameter]
+        public DateTimeOffset PurchaseTime
+        {
+            get => _purchaseTime ?? default;
+            set => _purchaseTime = value;
+        }
+
+        private DateTimeOffset? _purchaseTime;
+
         protected override void ProcessRecord()
         {
             EmulatorInstance emulator = GetEmulator();
@@ -192,6 +206,8 @@ namespace OneStoreIap.Commands
             if (DeveloperPayload != null) body["developerPayload"] = DeveloperPayload;
             if (PurchaseToken != null) body["purchaseToken"] = PurchaseToken;
             if (Acknowledged) body["acknowledged"] = true;
+            if (Consumed) body["consumed"] = true;
+            if (_purchaseTime.HasValue) body["purchaseTime"] = _purchaseTime.Value.ToUnixTimeMilliseconds();
             try
             {
                 WriteObject(EmulatorPurchase.From(InvokeControl(emulator, HttpMethod.Post, "purchases", body)));
@@ -262,8 +278,9 @@ namespace OneStoreIap.Commands
     [OutputType(typeof(EmulatorClock))]
     public sealed class SetOneStoreEmulatorClockCommand : EmulatorCmdletBase
     {
-        /// <summary>How far to move the clock forward.</summary>
+        /// <summary>How far to move the clock forward: a TimeSpan, or the seed files' forms ("2d", "3h", "90m", "1d12h").</summary>
         [Parameter(Mandatory = true, Position = 0)]
+        [EmulatorDurationTransformation]
         public TimeSpan Advance { get; set; }
 
         /// <summary>Also writes the clock's new time to the pipeline.</summary>
@@ -347,13 +364,33 @@ namespace OneStoreIap.Commands
         [Parameter]
         public EmulatorFaultDrop Drop { get; set; }
 
+        /// <summary>Fires only for requests of this HTTP method (GET or POST: the spec's routes use no other).</summary>
+        [Parameter]
+        [ValidateSet("GET", "POST")]
+        public string? Method { get; set; }
+
+        /// <summary>The Retry-After header (seconds) sent with the -StatusCode reply.</summary>
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public int RetryAfter { get; set; }
+
+        /// <summary>Answers with this raw body instead of the spec's error body (an HTML page, truncated JSON, ...).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public string? Body { get; set; }
+
+        /// <summary>The Content-Type of the -Body reply.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ContentType { get; set; }
+
         protected override void EndProcessing()
         {
             var bound = MyInvocation.BoundParameters;
-            if (!bound.ContainsKey(nameof(StatusCode)) && !bound.ContainsKey(nameof(LatencyMs)) && !bound.ContainsKey(nameof(Drop)))
+            if (!bound.ContainsKey(nameof(StatusCode)) && !bound.ContainsKey(nameof(LatencyMs)) && !bound.ContainsKey(nameof(Drop)) && Body == null)
             {
                 ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException("Say what the fault does: -StatusCode, -LatencyMs or -Drop."),
+                    new ArgumentException("Say what the fault does: -StatusCode, -Body, -LatencyMs or -Drop."),
                     "FaultWithoutEffect", ErrorCategory.InvalidArgument, null));
             }
             var body = new Dictionary<string, object?> { ["route"] = Route };
@@ -365,6 +402,10 @@ namespace OneStoreIap.Commands
             if (bound.ContainsKey(nameof(Rate))) { body["rate"] = Rate; fault.Rate = Rate; }
             if (bound.ContainsKey(nameof(LatencyMs))) { body["latencyMs"] = LatencyMs; fault.LatencyMs = LatencyMs; }
             if (bound.ContainsKey(nameof(Drop))) { body["drop"] = Drop == EmulatorFaultDrop.Before ? "before" : "after"; fault.Drop = Drop; }
+            if (Method != null) { body["method"] = Method.ToUpperInvariant(); fault.Method = Method.ToUpperInvariant(); }
+            if (bound.ContainsKey(nameof(RetryAfter))) { body["retryAfter"] = RetryAfter; fault.RetryAfter = RetryAfter; }
+            if (Body != null) { body["body"] = Body; fault.Body = Body; }
+            if (ContentType != null) { body["contentType"] = ContentType; fault.ContentType = ContentType; }
 
             EmulatorInstance emulator = GetEmulator();
             JsonTreeObject reply;

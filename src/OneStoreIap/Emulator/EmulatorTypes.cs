@@ -143,6 +143,16 @@ namespace OneStoreIap
         public int? LatencyMs { get; set; }
         public EmulatorFaultDrop? Drop { get; set; }
 
+        /// <summary>The HTTP method it matches; every method when empty.</summary>
+        public string? Method { get; set; }
+
+        /// <summary>The Retry-After seconds sent with its status reply.</summary>
+        public int? RetryAfter { get; set; }
+
+        /// <summary>The raw body it answers with, instead of the spec's error body.</summary>
+        public string? Body { get; set; }
+        public string? ContentType { get; set; }
+
         public override string ToString() => Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }
