@@ -41,6 +41,7 @@
         'Get-OneStoreEmulatorNotification',
         'Add-OneStoreEmulatorNotificationFault',
         'Reset-OneStoreEmulator',
+        'Add-OneStoreEmulatorApp',
         'Get-OneStoreEmulatorCounter',
         'Get-OneStoreEmulatorRequest'
     )

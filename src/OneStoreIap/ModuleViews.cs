@@ -47,7 +47,9 @@ namespace OneStoreIap
                 // SecureString is only hex-encoded, and on Windows the same user can decrypt it; the secret stays here.
                 cmdlet.InvokeCommand.InvokeScript(false, ScriptBlock.Create(
                     "Microsoft.PowerShell.Utility\\Update-TypeData -TypeName OneStoreIap.EmulatorInstance -SerializationMethod SpecificProperties " +
-                    "-PropertySerializationSet BaseUri, Port, ClientId, LicenseKey, InProcess, IsRunning, SeedPath, Sandbox, StartTime -Force"), null);
+                    "-PropertySerializationSet BaseUri, Port, ClientId, LicenseKey, InProcess, IsRunning, SeedPath, Sandbox, StartTime -Force; " +
+                    "Microsoft.PowerShell.Utility\\Update-TypeData -TypeName OneStoreIap.EmulatorApp -SerializationMethod SpecificProperties " +
+                    "-PropertySerializationSet ClientId, MarketCode, Blocked, BaseUri -Force"), null);
             }
             catch (Exception e) when (e is RuntimeException || e is InvalidOperationException || e is NotSupportedException
                 || e is UnauthorizedAccessException || e is IOException)

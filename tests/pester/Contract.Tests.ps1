@@ -30,7 +30,7 @@ Describe 'The exported commands' {
                 'Revoke-OneStoreEmulatorPurchase', 'Set-OneStoreEmulatorClock', 'Add-OneStoreEmulatorFault', 'Clear-OneStoreEmulatorFault',
                 'Test-OneStorePurchaseSignature', 'Confirm-OneStorePurchase', 'ConvertFrom-OneStoreNotification',
                 'Get-OneStoreEmulatorNotification', 'Add-OneStoreEmulatorNotificationFault',
-                'Reset-OneStoreEmulator', 'Get-OneStoreEmulatorCounter', 'Get-OneStoreEmulatorRequest'
+                'Reset-OneStoreEmulator', 'Get-OneStoreEmulatorCounter', 'Get-OneStoreEmulatorRequest', 'Add-OneStoreEmulatorApp'
             ) | Sort-Object)
     }
 

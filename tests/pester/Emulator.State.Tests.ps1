@@ -221,3 +221,33 @@ Describe 'Serialized objects hold no secret' {
         $Emulator.Credential.GetNetworkCredential().Password | Should -BeExactly $SampleSecret
     }
 }
+
+Describe 'Add-OneStoreEmulatorApp' {
+    It 'adds an app of the test''s own: its lists hold only what the test made, and its credential connects' {
+        $app = Add-OneStoreEmulatorApp -ClientId com.pester.ownapp -MarketCode MKT_ONE -Emulator $Emulator
+        $app.ClientId | Should -BeExactly 'com.pester.ownapp'
+        $app.MarketCode | Should -Be @('MKT_ONE')
+        $own = Connect-OneStore -BaseUri $app.BaseUri -Credential $app.Credential -PassThru
+        @(Get-OneStoreUnconfirmedPurchase -Connection $own) | Should -HaveCount 0
+        $bought = Add-OneStoreEmulatorPurchase -ProductId gem_100 -ClientId $app.ClientId -Emulator $Emulator
+        @(Get-OneStoreUnconfirmedPurchase -Connection $own).PurchaseToken | Should -Be @($bought.PurchaseToken)
+    }
+
+    It 'a blocked app gets AccessBlocked when it connects' {
+        $blocked = Add-OneStoreEmulatorApp -ClientId com.pester.blocked -Blocked -Emulator $Emulator
+        $err = Get-ThrownError { Connect-OneStore -BaseUri $blocked.BaseUri -Credential $blocked.Credential -MaximumRetryCount 0 }
+        $err.FullyQualifiedErrorId | Should -Be 'AccessBlocked,OneStoreIap.Commands.ConnectOneStoreCommand'
+    }
+
+    It 'a given secret is the one that connects, and Export-Clixml leaves it out' {
+        $secret = ConvertTo-SecureString 'pester-own-secret-1234' -AsPlainText -Force
+        $app = Add-OneStoreEmulatorApp -ClientId com.pester.given -ClientSecret $secret -Emulator $Emulator
+        { Connect-OneStore -BaseUri $app.BaseUri -ClientId com.pester.given -ClientSecret $secret } | Should -Not -Throw
+        $path = Join-Path $TestDrive 'app.xml'
+        $app | Export-Clixml -Path $path
+        $xml = Get-Content -Raw $path
+        $xml | Should -Not -Match 'pester-own-secret-1234'
+        $xml | Should -Not -Match '<SS'
+        $xml | Should -Match 'com\.pester\.given'
+    }
+}
