@@ -107,20 +107,4 @@ namespace OneStoreIap.Commands
         internal static ErrorRecord ToErrorRecord(EmulatorControlException exception, object? target) =>
             new ErrorRecord(exception, exception.ErrorId, exception.Category, target);
     }
-
-    /// <summary>A control-API call that failed: the emulator's error code (or why it could not be reached).</summary>
-    public sealed class EmulatorControlException : Exception
-    {
-        internal EmulatorControlException(string errorId, ErrorCategory category, string message, Exception? inner)
-            : base(message, inner)
-        {
-            ErrorId = errorId;
-            Category = category;
-        }
-
-        /// <summary>The emulator's error code (NoSuchData, Conflict, BadRequest, ...), or EmulatorUnreachable.</summary>
-        public string ErrorId { get; }
-
-        internal ErrorCategory Category { get; }
-    }
 }

@@ -6,15 +6,6 @@ using OneStoreIap.Engine;
 
 namespace OneStoreIap
 {
-    /// <summary>How an injected fault drops the connection (docs/emulator.md, the control API's faults).</summary>
-    public enum EmulatorFaultDrop
-    {
-        /// <summary>Drops the connection without applying the request.</summary>
-        Before,
-        /// <summary>Applies the request, then drops the connection before replying (the reply is lost).</summary>
-        After,
-    }
-
     /// <summary>
     /// The emulator's whole state of one purchase (its control API's view, richer than the spec's replies), for test
     /// assertions. ProductId, PurchaseToken and Type bind by property name to Get-OneStorePurchase and the other cmdlets.
@@ -113,46 +104,5 @@ namespace OneStoreIap
 
         private static bool? Flag(Dictionary<string, object?> values, string name) =>
             values.TryGetValue(name, out object? v) && v is bool b ? b : (bool?)null;
-    }
-
-    /// <summary>The emulator's virtual clock after Set-OneStoreEmulatorClock.</summary>
-    public sealed class EmulatorClock
-    {
-        /// <summary>The virtual time now (UTC).</summary>
-        public DateTimeOffset Now { get; set; }
-
-        /// <summary>How far the virtual clock runs ahead of the real one.</summary>
-        public TimeSpan Offset { get; set; }
-
-        public override string ToString() => Now.ToString("u", System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>A fault injected with Add-OneStoreEmulatorFault.</summary>
-    public sealed class EmulatorFault
-    {
-        /// <summary>The emulator's id of the fault.</summary>
-        public long Id { get; set; }
-
-        /// <summary>The spec operation it matches (* for every API route).</summary>
-        public string Route { get; set; } = "*";
-        public int? StatusCode { get; set; }
-        public string? Code { get; set; }
-        public int? Count { get; set; }
-        public int? Skip { get; set; }
-        public double? Rate { get; set; }
-        public int? LatencyMs { get; set; }
-        public EmulatorFaultDrop? Drop { get; set; }
-
-        /// <summary>The HTTP method it matches; every method when empty.</summary>
-        public string? Method { get; set; }
-
-        /// <summary>The Retry-After seconds sent with its status reply.</summary>
-        public int? RetryAfter { get; set; }
-
-        /// <summary>The raw body it answers with, instead of the spec's error body.</summary>
-        public string? Body { get; set; }
-        public string? ContentType { get; set; }
-
-        public override string ToString() => Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -56,33 +56,4 @@ namespace OneStoreIap
             };
         }
     }
-
-    /// <summary>What a notification fault does (Add-OneStoreEmulatorNotificationFault).</summary>
-    public enum EmulatorNotificationFaultKind
-    {
-        /// <summary>The notification is never sent.</summary>
-        Drop,
-        /// <summary>It is sent twice.</summary>
-        Duplicate,
-        /// <summary>It is sent after -DelayMs (the ones after it wait too: one sender, in order).</summary>
-        Delay,
-        /// <summary>It is sent after the next notification (or when Get-OneStoreEmulatorNotification -Wait settles the queue).</summary>
-        Reorder,
-    }
-
-    /// <summary>A notification fault injected with Add-OneStoreEmulatorNotificationFault.</summary>
-    public sealed class EmulatorNotificationFault
-    {
-        public long Id { get; set; }
-        public EmulatorNotificationFaultKind Kind { get; set; }
-
-        /// <summary>How many notifications it hits; -1: every one.</summary>
-        public int Count { get; set; }
-        public int DelayMs { get; set; }
-
-        /// <summary>Only notifications of this state (COMPLETED or CANCELED); both when empty.</summary>
-        public string? PurchaseState { get; set; }
-
-        public override string ToString() => Id + " " + Kind;
-    }
 }

@@ -205,43 +205,4 @@ namespace OneStoreIap.Commands
             if (PassThru) WriteObject(connection);
         }
     }
-
-    /// <summary>Disconnect-OneStore: forgets the session's default connection (or closes the one given).</summary>
-    [Cmdlet(VerbsCommunications.Disconnect, "OneStore")]
-    [OutputType(typeof(void))]
-    public sealed class DisconnectOneStoreCommand : OneStoreCmdletBase
-    {
-        /// <summary>The connection to close; the session's default when omitted.</summary>
-        [Parameter(ValueFromPipeline = true)]
-        public OneStoreConnection? Connection { get; set; }
-
-        protected override void ProcessRecord()
-        {
-            OneStoreConnection? current = ConnectionState.GetDefault();
-            OneStoreConnection? target = Connection ?? current;
-            if (target == null) return;
-            if (ReferenceEquals(target, current)) ConnectionState.SetDefault(null);
-            target.Client.Dispose();
-            WriteVerbose($"Disconnected {target}.");
-        }
-    }
-
-    /// <summary>Get-OneStoreConnection: the session's default connection (client id, market, environment, host, token expiry; never a secret).</summary>
-    [Cmdlet(VerbsCommon.Get, "OneStoreConnection")]
-    [OutputType(typeof(OneStoreConnection))]
-    public sealed class GetOneStoreConnectionCommand : OneStoreCmdletBase
-    {
-        protected override void ProcessRecord()
-        {
-            OneStoreConnection? connection = ConnectionState.GetDefault();
-            if (connection == null)
-            {
-                WriteError(new ErrorRecord(
-                    new InvalidOperationException("There is no connection to ONE store in this session. Run Connect-OneStore first."),
-                    "NotConnected", ErrorCategory.ConnectionError, null));
-                return;
-            }
-            WriteObject(connection);
-        }
-    }
 }
