@@ -15,8 +15,8 @@ namespace OneStoreIap.Engine
     /// (direct, system proxy, or a given proxy; the connection limit), whose primary handler sets the policy (no
     /// redirects, no cookies, no decompression, connection limits, the proxy) and whose handler lifetime
     /// (<see cref="OneStoreClientOptions.HandlerLifetime"/>) rotates pooled connections, so that a ten-hour session
-    /// follows DNS changes on .NET Framework too. A client is asked for per request (cheap: the handler is pooled),
-    /// which is how rotation reaches a long session.
+    /// follows DNS changes on .NET Framework too. A connection asks for a new client every minute (the handler is
+    /// pooled; the client is a thin wrapper), which is how rotation reaches a long session.
     /// </summary>
     /// <remarks>
     /// The factory and its service provider are made on the first connection, never at import. No

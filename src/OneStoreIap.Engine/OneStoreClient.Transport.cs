@@ -450,10 +450,24 @@ namespace OneStoreIap.Engine
         private HttpClient Http()
         {
             if (_fixedHttp != null) return _fixedHttp;
-            HttpClient client = HttpClients.Create(_httpName!);
-            client.Timeout = _options.RequestTimeout;
+            // A client is kept for at most a minute (or the handler lifetime, if shorter) and then asked for anew, so
+            // rotation still reaches a long session while a busy one does not make a client per request.
+            long now = Stopwatch.GetTimestamp();
+            HttpClient? client = _http;
+            if (client == null || now - Volatile.Read(ref _httpSince) > _httpRenewTicks)
+            {
+                client = HttpClients.Create(_httpName!);
+                client.Timeout = _options.RequestTimeout;
+                Volatile.Write(ref _httpSince, now);
+                _http = client;
+            }
             return client;
         }
+
+        private volatile HttpClient? _http;
+        private long _httpSince;
+        private long HttpRenewTicksFor(TimeSpan lifetime) =>
+            (long)(Math.Min(60, Math.Max(1, lifetime.TotalSeconds)) * Stopwatch.Frequency);
 
         /// <summary>One logical call, across its attempts.</summary>
         internal sealed class CallState

@@ -27,6 +27,7 @@ namespace OneStoreIap.Engine
         private readonly OneStoreClientOptions _options;
         private readonly HttpClient? _fixedHttp;
         private readonly string? _httpName;
+        private readonly long _httpRenewTicks;
         private readonly TokenSlot _tokens;
         private readonly ServerTextScrubber _scrubber;
         private AccessTokenInfo? _lastTokenSeen;
@@ -56,6 +57,7 @@ namespace OneStoreIap.Engine
             // Tests send through a handler of their own; connections through the factory's named client (HttpClients).
             if (options.Handler != null) _fixedHttp = new HttpClient(options.Handler, disposeHandler: false) { Timeout = options.RequestTimeout };
             else _httpName = HttpClients.NameFor(options);
+            _httpRenewTicks = HttpRenewTicksFor(options.HandlerLifetime);
             _retry = BuildRetryPipeline(options);
             if (options.BreakAfterFailures > 0) _breaker = new OutageBreaker(options.BreakAfterFailures, options.BreakDuration, options.TimeProvider);
         }

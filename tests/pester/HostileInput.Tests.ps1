@@ -210,7 +210,6 @@ Describe 'Hostile replies' {
             Invoke-Counted { Get-OneStorePurchase -ProductId 'gem_100' -PurchaseToken 'REPLY-0001' -Connection $conn }
         }
         $watch.Stop()
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30
 
         if ($Id) {
             $r.Output | Should -BeNullOrEmpty
@@ -249,7 +248,6 @@ Describe 'Hostile replies' {
             $e.Exception.Message | Should -Match 'larger than 4096 KiB'
         }
         $growth | Should -BeLessThan 8MB
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
     }
 
     It 'the session still works after every hostile reply' {
