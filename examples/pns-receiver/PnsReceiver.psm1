@@ -58,10 +58,12 @@ function Get-JournalState {
 }
 
 function Add-JournalRow {
-    param([string] $JournalPath, [string] $Action, [object] $Purchase, [string] $Source)
+    # A voided row carries no product id (ONE store's voided list has none): give it from the journal's grant.
+    param([string] $JournalPath, [string] $Action, [object] $Purchase, [string] $Source, [string] $ProductId)
+    $product = if ($Purchase.PSObject.Properties['ProductId']) { $Purchase.ProductId } else { $ProductId }
     [pscustomobject]@{
         Time = [DateTimeOffset]::Now.ToString('o'); Action = $Action; PurchaseId = $Purchase.PurchaseId
-        PurchaseToken = $Purchase.PurchaseToken; ProductId = $Purchase.ProductId; Source = $Source
+        PurchaseToken = $Purchase.PurchaseToken; ProductId = $product; Source = $Source
     } | Export-Csv -LiteralPath $JournalPath -Encoding utf8 -Append
 }
 
@@ -192,7 +194,8 @@ function Sync-PnsJournal {
         # Refunded or cancelled: revoke what was granted and is not revoked yet.
         foreach ($voided in @(Get-OneStoreVoidedPurchase @use)) {
             if ($state[$voided.PurchaseId] -ne 'Granted') { continue }
-            Add-JournalRow $JournalPath 'Revoked' $voided 'CatchUp'
+            $grant = Import-Csv -LiteralPath $JournalPath -Encoding utf8 | Where-Object { $_.PurchaseId -eq $voided.PurchaseId -and $_.Action -eq 'Granted' } | Select-Object -First 1
+            Add-JournalRow $JournalPath 'Revoked' $voided 'CatchUp' -ProductId $grant.ProductId
             $state[$voided.PurchaseId] = 'Revoked'
             $revoked++
         }

@@ -16,6 +16,8 @@ $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath -Force
 # The test files read these to import the staged module (never the source folders) and start the emulator.
 $env:ONESTOREIAP_TEST_MODULE = (Resolve-Path $ModulePath).Path
+# Child pwsh processes the tests start write plain text: escape characters in a failure message would break the XML report.
+$env:NO_COLOR = '1'
 $env:ONESTOREIAP_TEST_EMULATOR = (Resolve-Path $EmulatorPath).Path
 
 $paths = @(Get-ChildItem $PSScriptRoot -Filter '*.Tests.ps1' -Recurse |
