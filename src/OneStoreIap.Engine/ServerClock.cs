@@ -18,7 +18,6 @@ namespace OneStoreIap.Engine
     {
         private readonly Func<DateTimeOffset> _utcNow;
         private long _offsetTicks;
-        private int _observed;
 
         public ServerClock() : this(() => DateTimeOffset.UtcNow) { }
 
@@ -26,9 +25,6 @@ namespace OneStoreIap.Engine
         {
             _utcNow = utcNow;
         }
-
-        /// <summary>Whether a reply has told the server's time yet.</summary>
-        public bool HasObserved => Volatile.Read(ref _observed) != 0;
 
         /// <summary>The server's offset from this machine's clock (the server ahead: positive).</summary>
         public TimeSpan Offset => TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
@@ -39,7 +35,6 @@ namespace OneStoreIap.Engine
             if (date is not DateTimeOffset value) return;
             long offset = (value - _utcNow()).Ticks;
             Interlocked.Exchange(ref _offsetTicks, offset);
-            Volatile.Write(ref _observed, 1);
         }
 
         /// <summary>The server's current time, as well as its replies tell it; this machine's clock until one does.</summary>

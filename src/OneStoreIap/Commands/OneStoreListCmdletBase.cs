@@ -47,7 +47,8 @@ namespace OneStoreIap.Commands
         protected override void ProcessRecord()
         {
             OneStoreClient client = GetConnection().Client;
-            PurchaseListQuery query = CheckWindow(client, BuildQuery());
+            PurchaseListQuery query = BuildQuery();
+            CheckWindow(client, query);
             Drain(OpenPager(client, query, CancellationToken), WriteObject);
         }
     }

@@ -20,7 +20,7 @@ namespace OneStoreIap.Commands
         /// would refuse stops the command with a message that states the rule. The window is sent as given (an end
         /// within a minute ahead of the server's clock, as a Date header of whole seconds can tell it, is not refused).
         /// </summary>
-        internal PurchaseListQuery CheckWindow(OneStoreClient client, PurchaseListQuery query)
+        internal void CheckWindow(OneStoreClient client, PurchaseListQuery query)
         {
             DateTimeOffset now = client.ServerClock.UtcNow;
             string? broken = ListWindow.Check(query.StartTimeMillis, query.EndTimeMillis, now, !string.IsNullOrEmpty(query.ContinuationKey));
@@ -29,7 +29,6 @@ namespace OneStoreIap.Commands
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException(broken), OneStoreErrorCodes.InvalidTimeRange,
                     ErrorCategory.InvalidArgument, null));
             }
-            return query;
         }
 
         /// <summary>
